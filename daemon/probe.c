@@ -1,0 +1,193 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "probe.h"
+#include "scheduler.h"
+#include "util.h"
+
+static struct probe *probes;
+static struct tm_host host;
+static void
+host_log(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(priority, fmt, ap);
+	va_end(ap);
+}
+
+const struct tm_host *
+probe_host(void)
+{
+	if (host.abi == 0) {
+		host.abi = TM_PLUGIN_ABI;
+		host.log = host_log;
+		host.round_done = sched_round_done;
+		host.cfg_string = conf_cfg_string;
+		host.cfg_int = conf_cfg_int;
+		host.cfg_double = conf_cfg_double;
+		host.cfg_bool = conf_cfg_bool;
+		host.cfg_strings = conf_cfg_strings;
+		host.cfg_error = conf_cfg_error;
+		host.cfg_check_keys = conf_cfg_check_keys;
+	}
+	return &host;
+}
+
+const struct probe *
+probe_find(const char *type)
+{
+	for (const struct probe *p = probes; p; p = p->next)
+		if (strcmp(p->ops->name, type) == 0)
+			return p;
+	return NULL;
+}
+
+const struct probe *
+probe_list(void)
+{
+	return probes;
+}
+
+static int
+valid_ops(const struct tm_probe_ops *ops, const char *path)
+{
+	if (ops->abi != TM_PLUGIN_ABI) {
+		log_warnx("%s: plugin ABI %u, tramond speaks %u: skipped",
+		    path, ops->abi, TM_PLUGIN_ABI);
+		return 0;
+	}
+	if (ops->name == NULL || ops->configure == NULL ||
+	    ops->start == NULL || ops->cancel == NULL ||
+	    ops->release == NULL) {
+		log_warnx("%s: incomplete plugin: skipped", path);
+		return 0;
+	}
+	if (ops->nvalues > 0 && ops->values == NULL) {
+		log_warnx("%s: plugin declares values without names: skipped",
+		    path);
+		return 0;
+	}
+	if (probe_find(ops->name)) {
+		log_warnx("%s: a probe \"%s\" is already loaded: skipped",
+		    path, ops->name);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+load_one(const char *path)
+{
+	const struct tm_probe_ops *ops;
+	struct probe *p;
+	void *h;
+
+	for (p = probes; p; p = p->next)
+		if (strcmp(p->path, path) == 0)
+			return;
+	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		log_warnx("cannot load plugin %s", dlerror());
+		return;
+	}
+	if ((ops = dlsym(h, "tramon_probe")) == NULL) {
+		log_warnx("%s: no tramon_probe symbol: not a tramon plugin",
+		    path);
+		dlclose(h);
+		return;
+	}
+	if (!valid_ops(ops, path)) {
+		dlclose(h);
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->ops = ops;
+	p->path = xstrdup(path);
+	p->handle = h;
+	p->next = probes;
+	probes = p;
+	log_debug("loaded probe %s from %s", ops->name, path);
+}
+
+int
+probe_load_dir(const char *dir)
+{
+	struct dirent **names;
+	int n, count = 0;
+
+	if ((n = scandir(dir, &names, NULL, alphasort)) == -1) {
+		log_warn("plugin directory %s", dir);
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(names[i]->d_name);
+
+		if (len > 3 && strcmp(names[i]->d_name + len - 3, ".so") == 0) {
+			char *path = xasprintf("%s/%s", dir, names[i]->d_name);
+
+			load_one(path);
+			free(path);
+		}
+		free(names[i]);
+	}
+	free(names);
+	for (const struct probe *p = probes; p; p = p->next)
+		count++;
+	return count;
+}
+
+int
+probe_init_all(struct event_base *base, const char *const *needed)
+{
+	int rc = 0;
+
+	probe_host();
+	host.base = base;
+	for (struct probe *p = probes; p; p = p->next) {
+		int ok;
+
+		if (p->initialised)
+			continue;
+		ok = p->ops->init == NULL || p->ops->init(&host) == 0;
+		if (ok) {
+			p->initialised = 1;
+			continue;
+		}
+		for (size_t i = 0; needed && needed[i]; i++)
+			if (strcmp(needed[i], p->ops->name) == 0) {
+				log_warnx("probe %s is needed but could not "
+				    "start", p->ops->name);
+				rc = -1;
+			}
+	}
+	return rc;
+}
+
+void
+probe_unload_all(void)
+{
+	while (probes) {
+		struct probe *p = probes;
+
+		probes = p->next;
+		if (p->initialised && p->ops->shutdown) {
+				p->ops->shutdown();
+			}
+		/* Under AddressSanitizer a closed module's frames can no
+		 * longer be symbolised in leak reports: keep it mapped. */
+#ifndef TRAMON_KEEP_MODULES
+		dlclose(p->handle);
+#endif
+		free(p->path);
+		free(p);
+	}
+}

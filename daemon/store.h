@@ -1,0 +1,53 @@
+/*
+ * Storage of measurements in RRD files (state_dir/rrd/ID.rrd), written
+ * off the event loop: by a worker thread with librrd, or through
+ * rrdcached when daemon.rrdcached is set.
+ *
+ * Layout of a target's RRD (step = the target's interval, heartbeat
+ * 2 x interval, all GAUGE): median min max avg jitter loss up, then
+ * q05 q10 q25 q75 q90 q95 for probes that keep a latency distribution,
+ * then the probe's own values.  rtt values in seconds, loss in percent.
+ * RRAs (AVERAGE): 1 step for 2 days, 5 min for 2 weeks, 1 h for 3
+ * months, 1 day for 5 years; MIN and MAX beside the 1 h and 1 day ones.
+ * When a target's interval or data sources change, the file is rebuilt
+ * from the old one (rrd_create's source), so its history is kept.
+ */
+#ifndef TRAMON_STORE_H
+#define TRAMON_STORE_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct event_base;
+struct conf;
+struct target_def;
+struct round_stats;
+
+/* Start the writer; connects to rrdcached when configured. */
+int store_open(struct event_base *, const struct conf *);
+
+/* A new configuration is in force (reload): later writes use its
+ * layouts.  Targets whose layout changed are migrated on their next
+ * write. */
+void store_reconf(const struct conf *);
+
+/* Queue one round's values for writing. `values` has the probe's
+ * nvalues entries (NULL if none). */
+void store_round(const struct target_def *, time_t when,
+    const struct round_stats *, const double *values);
+
+/* Writes queued and not yet done. */
+unsigned store_pending(void);
+
+/* Write everything queued, flush rrdcached, stop the writer. */
+void store_close(void);
+
+/* "state_dir/rrd/ID.rrd" (caller frees). */
+char *store_path(const struct conf *, const char *id);
+
+/* Data source names of a target's RRD, in order, into `names` (at most
+ * `max`); returns how many there are. */
+size_t store_ds_names(const struct target_def *, const char **names,
+    size_t max);
+
+#endif /* TRAMON_STORE_H */

@@ -1,0 +1,49 @@
+/*
+ * Small helpers shared by the core: allocation that cannot fail (it
+ * exits), clocks, durable file replacement, ISO-8601 times.
+ */
+#ifndef TRAMON_UTIL_H
+#define TRAMON_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Nanoseconds on CLOCK_MONOTONIC (scheduling) and CLOCK_REALTIME. */
+int64_t mono_ns(void);
+int64_t wall_ns(void);
+
+/* "2026-11-26T21:36:47+07:00" in the local time zone (TZ). */
+void iso8601(time_t t, char *buf, size_t len);
+
+/*
+ * Replace `path` durably: write `len` bytes to a temporary file in the
+ * same directory, fsync it, rename it over `path`, then fsync the
+ * directory (when `durable`), so that after a power cut the file is
+ * either the old or the new version, never torn.  0 ok, -1 errno set.
+ */
+int file_replace(const char *path, const void *data, size_t len, int durable);
+
+/* fsync the directory holding `path` (so a rename in it survives). */
+int fsync_dir_of(const char *path);
+
+/* mkdir -p with `mode`; 0 ok, -1 errno set. */
+int mkdir_p(const char *path, mode_t mode);
+
+/* Read a whole file (NUL-terminated); NULL and errno on failure. */
+char *file_read(const char *path, size_t *len);
+
+/* Make `name` safe as one path component: keeps [A-Za-z0-9._-],
+ * replaces anything else with '_', never "." or "..".  */
+void safe_filename(const char *name, char *out, size_t len);
+
+#endif /* TRAMON_UTIL_H */
