@@ -1,0 +1,51 @@
+#!/bin/sh
+#
+# deps.sh: install every Debian package that building tramon, its tests
+# and the demo need.  Idempotent: installs only what is missing, runs
+# `apt-get update` only then, and says nothing unless it does something
+# or fails.  Debian 12 (bookworm), as root.
+#
+set -eu
+
+PACKAGES="
+build-essential autoconf automake libtool pkg-config
+libevent-dev libconfig-dev librrd-dev libcurl4-openssl-dev libsnmp-dev
+libjansson-dev
+rrdtool rrdcached
+fping iproute2 procps util-linux
+fonts-dejavu-core tzdata
+python3 valgrind chromium
+"
+# fping, iproute2: the lab (ip netns, veth, bridges) and its checks
+# procps: sysctl inside the lab's namespaces; util-linux: flock, setsid
+# python3: json_get in the tests; chromium: screenshots of the pages
+
+missing=""
+for p in $PACKAGES; do
+	# "install ok installed" only: a removed package leaves "deinstall"
+	if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != \
+	    "install ok installed" ]; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages:$missing" >&2
+	echo "deps.sh: run as root:  sudo $0" >&2
+	echo "   (or: sudo apt-get install --no-install-recommends$missing)" >&2
+	exit 1
+fi
+
+echo "deps.sh: installing:$missing"
+log=$(mktemp /tmp/tramon-deps.XXXXXX)
+trap 'rm -f "$log"' EXIT
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
+if ! { apt-get update -q && apt-get install -y -q --no-install-recommends \
+    $missing; } >"$log" 2>&1; then
+	tail -n 30 "$log" >&2
+	echo "deps.sh: apt-get failed (above)" >&2
+	exit 1
+fi
+echo "deps.sh: done"

@@ -1,0 +1,58 @@
+# shellcheck shell=bash disable=SC2034
+# The simulated Nam Trà My district: the lab's topology, sourced by
+# tests/lab/lab.sh (and by tests that want the addresses).  Change the
+# table, not the script.
+#
+#   root namespace (tramond, the browser)
+#     tm-noc 198.18.1.100/24 ── tm-lan: br0 (the district LAN switch)
+#                                 ├── tm-wan      198.18.1.1   WAN router
+#                                 │     br-wan 198.18.2.1/24 (provincial WAN)
+#                                 │       └── tm-c01 … tm-c10  198.18.2.11-20
+#                                 │     isp1 198.18.3.2/30 ── tm-isp1 198.18.3.1
+#                                 │     isp2 198.18.3.6/30 ── tm-isp2 198.18.3.5
+#                                 └── tm-huyenuy  198.18.1.10  (+ TCP 1720)
+#
+# Host side: only the veth tm-noc and the route 198.18.0.0/15 via the
+# router; `lab.sh down` removes both.  Addresses stay in 198.18.0.0/15
+# (RFC 2544 benchmarking space), never anything routable.
+
+LAB_NOC_IF=tm-noc
+LAB_NOC_ADDR=198.18.1.100/24
+LAB_ROUTE=198.18.0.0/15
+LAB_ROUTER=198.18.1.1		# the WAN router's LAN address
+LAB_WAN_ADDR=198.18.2.1/24	# the router on the provincial WAN bridge
+
+# One site per line:
+#   id      target id in conf/tramon.conf (what `lab.sh cut ID` takes)
+#   ns      namespace tm-NS; for communes also the router's port name
+#   addr    the site's address/prefix
+#   attach  lan = a port of the LAN switch (tm-lan br0)
+#           wan = a port of the WAN bridge (tm-wan br-wan)
+#           p2p:ADDR/LEN = a point-to-point link, ADDR on the router
+#   delay jitter loss
+#           echod emulation: ms, +- ms (triangular), % of requests lost;
+#           "kernel" = the kernel answers (no emulation, ~0 ms)
+#   what    free text (shown by `lab.sh status`)
+#
+# Fibre communes: 15-40 ms, a few ms jitter, 0-0.5 % loss.  Trà Cang
+# (microwave) and Trà Linh (3G) have no fibre: 250 +- 60 ms, 5 % loss.
+LAB_SITES='
+# id             ns       addr            attach             delay  jitter loss  what
+wan              wan      198.18.1.1/24   lan                kernel -      -     WAN router
+huyen-uy         huyenuy  198.18.1.10/24  lan                kernel -      -     Huyện ủy video conference (H.323 1720)
+tra-mai          c01      198.18.2.11/24  wan                18     2      0.1   Xã Trà Mai, fibre
+tra-don          c02      198.18.2.12/24  wan                22     3      0     Xã Trà Don, fibre
+tra-leng         c03      198.18.2.13/24  wan                31     4      0.3   Xã Trà Leng, fibre
+tra-don2         c04      198.18.2.14/24  wan                26     3      0.2   Xã Trà Dơn, fibre
+tra-tap          c05      198.18.2.15/24  wan                35     5      0.5   Xã Trà Tập, fibre
+tra-cang         c06      198.18.2.16/24  wan                250    60     5     Xã Trà Cang, microwave
+tra-linh         c07      198.18.2.17/24  wan                250    60     5     Xã Trà Linh, 3G
+tra-nam          c08      198.18.2.18/24  wan                40     4      0.4   Xã Trà Nam, fibre
+tra-vinh         c09      198.18.2.19/24  wan                28     3      0.1   Xã Trà Vinh, fibre
+tra-van          c10      198.18.2.20/24  wan                15     2      0     Xã Trà Vân, fibre
+uplink-vnpt      isp1     198.18.3.1/30   p2p:198.18.3.2/30  6      1      0     VNPT gateway
+uplink-viettel   isp2     198.18.3.5/30   p2p:198.18.3.6/30  9      2      0     Viettel gateway
+'
+
+# TCP listeners started with the lab: SITE:PORT ...
+LAB_TCP='huyen-uy:1720'

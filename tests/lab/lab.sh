@@ -1,0 +1,658 @@
+#!/bin/bash
+#
+# lab.sh: the simulated Nam Trà My district in network namespaces, for the
+# demo and the integration tests.  Run as root.
+#
+#   lab.sh up                      (re)create everything, wait until it answers
+#   lab.sh down                    remove everything (safe to repeat)
+#   lab.sh status                  what is up, per site (exit 3: lab down)
+#   lab.sh cut SITE                take a site off the network ...
+#   lab.sh restore SITE            ... and bring it back
+#   lab.sh emulate SITE DELAY_MS JITTER_MS LOSS_PCT [DUP_PCT [GARBAGE_PCT]]
+#   lab.sh emulate SITE kernel     let the kernel answer pings again (~0 ms)
+#   lab.sh tcp SITE PORT on|off    open / close a TCP listener
+#   lab.sh exec SITE CMD [ARG...]  run a command inside a site's namespace
+#   lab.sh addr SITE               print a site's address
+#
+# SITE is a target id of conf/tramon.conf (tra-linh, wan, huyen-uy,
+# uplink-vnpt ...) or a namespace name (c07, tm-c07, huyenuy, isp1).  The
+# topology is the table in district.sh, next to this script.
+#
+# tramond runs in the root namespace; everything it watches lives in tm-*
+# namespaces.  The kernel has no netem, so each site's link (delay,
+# jitter, loss) is emulated by echod, which answers the pings there in
+# place of the kernel.
+#
+# Environment:
+#   ECHOD        the echod binary (default: $top_builddir/tests/lab/echod,
+#                ./build/tests/lab/echod, or build/ next to the sources)
+#   LAB_RUN_DIR  pid files, emulation state, echod logs (/run/tramon-lab)
+#   LAB_SEED     make every echod's randomness reproducible
+#   LAB_UP_TIMEOUT  seconds `up` waits for every site to answer (30)
+#   LAB_QUIET=1  print only errors
+#
+# shellcheck disable=SC2015  # "A && B || die": die when either fails
+set -Eeuo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=district.sh
+. "$LAB_DIR/district.sh"
+
+RUN_DIR=${LAB_RUN_DIR:-/run/tramon-lab}
+LOCK_FILE=${RUN_DIR%/}.lock
+UP_TIMEOUT=${LAB_UP_TIMEOUT:-30}
+ROUTER_NS=tm-wan		# the router: holds the WAN bridge and p2p links
+LAN_NS=tm-lan			# the LAN switch
+ME=lab.sh
+
+die() {
+	echo "$ME: error: $*" >&2
+	exit 1
+}
+
+note() {
+	[ -n "${LAB_QUIET:-}" ] || echo "$ME: $*"
+}
+
+usage() {
+	sed -n '3,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	exit 64
+}
+
+# --- the table -------------------------------------------------------------
+
+S_ID=() S_NS=() S_ADDR=() S_ATTACH=() S_DELAY=() S_JIT=() S_LOSS=() S_WHAT=()
+
+load_sites() {
+	local id ns addr attach delay jitter loss what
+
+	while read -r id ns addr attach delay jitter loss what; do
+		[[ -z $id || $id == \#* ]] && continue
+		[[ -n $loss ]] || die "district.sh: incomplete line for '$id'"
+		S_ID+=("$id") S_NS+=("tm-$ns") S_ADDR+=("$addr")
+		S_ATTACH+=("$attach") S_DELAY+=("$delay") S_JIT+=("$jitter")
+		S_LOSS+=("$loss") S_WHAT+=("$what")
+	done <<<"$LAB_SITES"
+	[ ${#S_ID[@]} -gt 0 ] || die "district.sh: no sites"
+}
+
+# Sets SI to the index of site $1 (id, ns or tm-ns), or dies.
+find_site() {
+	local i
+
+	for i in "${!S_ID[@]}"; do
+		if [[ $1 == "${S_ID[i]}" || $1 == "${S_NS[i]}" ||
+		    "tm-$1" == "${S_NS[i]}" ]]; then
+			SI=$i
+			return 0
+		fi
+	done
+	die "unknown site '$1' (known: ${S_ID[*]})"
+}
+
+# The switch-side end of a site's link ("NAMESPACE IFNAME"): what `cut`
+# takes down, so that the site itself keeps its configuration.
+switch_port() {
+	case ${S_ATTACH[$1]} in
+	lan)	echo "$LAN_NS p-${S_NS[$1]#tm-}" ;;
+	*)	echo "$ROUTER_NS ${S_NS[$1]#tm-}" ;;
+	esac
+}
+
+site_ip() {
+	echo "${S_ADDR[$1]%/*}"
+}
+
+# --- helpers ---------------------------------------------------------------
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] ||
+	    die "must run as root (it creates network namespaces); try: sudo $0 $*"
+}
+
+need_tools() {
+	local t
+
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 ||
+		    die "'$t' not found; run tests/deps.sh (as root) first"
+	done
+}
+
+lock() {
+	mkdir -p "$(dirname "$LOCK_FILE")"
+	exec 9>"$LOCK_FILE"
+	flock -w 120 9 || die "another lab.sh has held $LOCK_FILE for 120 s"
+}
+
+find_echod() {
+	local c top
+
+	if [ -n "${ECHOD:-}" ]; then
+		[ -x "$ECHOD" ] || die "ECHOD=$ECHOD is not an executable file"
+		ECHOD=$(cd "$(dirname "$ECHOD")" && pwd)/$(basename "$ECHOD")
+		return 0
+	fi
+	top=$(cd "$LAB_DIR/../.." && pwd)
+	for c in "${top_builddir:+$top_builddir/tests/lab/echod}" \
+	    ./build/tests/lab/echod "$top/build/tests/lab/echod"; do
+		if [ -n "$c" ] && [ -x "$c" ]; then
+			ECHOD=$(cd "$(dirname "$c")" && pwd)/$(basename "$c")
+			return 0
+		fi
+	done
+	die "echod not found: build it (make tests/lab/echod) and set ECHOD=path"
+}
+
+ns_exists() {
+	[ -e "/run/netns/$1" ]
+}
+
+# Run a command detached: own session, no inherited descriptors (a lock
+# held by the caller must not live on in a daemon), output to a log.
+spawn() {
+	local log=$1
+	shift
+	(
+		for fd in /proc/self/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+		done
+		exec setsid "$@" </dev/null >>"$log" 2>&1
+	) &
+}
+
+# Is process $1 alive?  A zombie is not: where PID 1 is slow to reap
+# (containers), kill -0 would still succeed on an exited echod.
+alive() {
+	local stat
+
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+# pid in $1 if it is alive, else nothing
+pid_of() {
+	local pid
+
+	[ -f "$1" ] || return 1
+	read -r pid <"$1" 2>/dev/null || return 1
+	[[ $pid =~ ^[0-9]+$ ]] && alive "$pid" || return 1
+	echo "$pid"
+}
+
+# Stop the process of pid file $1: TERM, wait up to 5 s, then KILL.
+stop_pidfile() {
+	local pid n=0 cmd
+
+	if pid=$(pid_of "$1"); then
+		# only the process we started with this pid file, not
+		# whatever got its pid since
+		cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+		if [[ $cmd != *" -P $1 "* ]]; then
+			echo "$ME: warning: $1 names pid $pid ($cmd), not our" \
+			    "echod; left alone" >&2
+			rm -f "$1"
+			return 0
+		fi
+		kill -TERM "$pid" 2>/dev/null || true
+		while alive "$pid" && [ $n -lt 50 ]; do
+			sleep 0.1
+			n=$((n + 1))
+		done
+		if alive "$pid"; then
+			echo "$ME: warning: echod $pid ignored TERM; killing it" >&2
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	rm -f "$1"
+}
+
+# Wait (max $2 s) for pid file $1 to name a live process.
+wait_pidfile() {
+	local n=0 max=$(($2 * 10))
+
+	while ! pid_of "$1" >/dev/null; do
+		[ $n -lt $max ] || return 1
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
+
+is_num() {
+	[[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]
+}
+
+# --- responders ------------------------------------------------------------
+
+emu_file() {
+	echo "$RUN_DIR/emu-${S_ID[$1]}"
+}
+
+# Prints "DELAY JITTER LOSS DUP GARBAGE" or "kernel".
+emu_get() {
+	local f
+
+	f=$(emu_file "$1")
+	if [ -f "$f" ]; then
+		cat "$f"
+	elif [ "${S_DELAY[$1]}" = kernel ]; then
+		echo kernel
+	else
+		echo "${S_DELAY[$1]} ${S_JIT[$1]} ${S_LOSS[$1]} 0 0"
+	fi
+}
+
+start_responder() {
+	local i=$1 ns=${S_NS[$1]} id=${S_ID[$1]} pidf d j l u g seed=()
+
+	read -r d j l u g <<<"$(emu_get "$i")"
+	if [ "$d" = kernel ]; then
+		ip netns exec "$ns" sysctl -qw net.ipv4.icmp_echo_ignore_all=0
+		return 0
+	fi
+	ip netns exec "$ns" sysctl -qw net.ipv4.icmp_echo_ignore_all=1
+	ip netns exec "$ns" sysctl -qw net.ipv6.icmp.echo_ignore_all=1 \
+	    2>/dev/null || true
+	[ -z "${LAB_SEED:-}" ] || seed=(-s $((LAB_SEED + i)))
+	pidf=$RUN_DIR/echod-$id.pid
+	rm -f "$pidf"
+	spawn "$RUN_DIR/echod-$id.log" ip netns exec "$ns" "$ECHOD" \
+	    -d "$d" -j "$j" -l "$l" -u "${u:-0}" -g "${g:-0}" "${seed[@]}" \
+	    -P "$pidf"
+	wait_pidfile "$pidf" 5 || {
+		tail -n 5 "$RUN_DIR/echod-$id.log" >&2 || true
+		die "echod for $id did not start (log: $RUN_DIR/echod-$id.log)"
+	}
+}
+
+stop_responder() {
+	stop_pidfile "$RUN_DIR/echod-${S_ID[$1]}.pid"
+}
+
+tcp_pidfile() {
+	echo "$RUN_DIR/tcp-${S_ID[$1]}-$2.pid"
+}
+
+tcp_on() {
+	local i=$1 port=$2 pidf
+
+	pidf=$(tcp_pidfile "$i" "$port")
+	pid_of "$pidf" >/dev/null && return 0
+	spawn "$RUN_DIR/tcp-${S_ID[i]}-$port.log" ip netns exec "${S_NS[i]}" \
+	    "$ECHOD" -N -t "$port" -P "$pidf"
+	wait_pidfile "$pidf" 5 || {
+		tail -n 5 "$RUN_DIR/tcp-${S_ID[i]}-$port.log" >&2 || true
+		die "TCP listener ${S_ID[i]}:$port did not start"
+	}
+}
+
+# --- up / down -------------------------------------------------------------
+
+mkns() {
+	ip netns add "$1"
+	echo "$1" >>"$RUN_DIR/namespaces"
+	ip -n "$1" link set lo up
+}
+
+# A veth from the switch side ($1 namespace, $2 port) to eth0 of $3.
+link_site() {
+	ip -n "$1" link add "$2" type veth peer name eth0 netns "$3"
+}
+
+build_site() {
+	local i=$1 ns=${S_NS[$1]} attach=${S_ATTACH[$1]} port gw
+
+	[ "$ns" = "$ROUTER_NS" ] || mkns "$ns"
+	case $attach in
+	lan)
+		port=p-${ns#tm-}
+		link_site "$LAN_NS" "$port" "$ns"
+		ip -n "$LAN_NS" link set "$port" master br0 up
+		gw=$LAB_ROUTER
+		;;
+	wan)
+		port=${ns#tm-}
+		link_site "$ROUTER_NS" "$port" "$ns"
+		ip -n "$ROUTER_NS" link set "$port" master br-wan up
+		gw=${LAB_WAN_ADDR%/*}
+		;;
+	p2p:*)
+		port=${ns#tm-}
+		link_site "$ROUTER_NS" "$port" "$ns"
+		ip -n "$ROUTER_NS" addr add "${attach#p2p:}" dev "$port"
+		ip -n "$ROUTER_NS" link set "$port" up
+		gw=${attach#p2p:}
+		gw=${gw%/*}
+		;;
+	*)
+		die "district.sh: ${S_ID[i]}: bad attach '$attach'"
+		;;
+	esac
+	ip -n "$ns" addr add "${S_ADDR[i]}" dev eth0
+	ip -n "$ns" link set eth0 up
+	[ "$ns" = "$ROUTER_NS" ] || ip -n "$ns" route add default via "$gw"
+}
+
+build() {
+	local i
+
+	mkns "$LAN_NS"
+	ip -n "$LAN_NS" link add br0 type bridge
+	ip -n "$LAN_NS" link set br0 up
+
+	mkns "$ROUTER_NS"
+	ip netns exec "$ROUTER_NS" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$ROUTER_NS" link add br-wan type bridge
+	ip -n "$ROUTER_NS" addr add "$LAB_WAN_ADDR" dev br-wan
+	ip -n "$ROUTER_NS" link set br-wan up
+
+	# the monitoring PC: the only change to the root namespace
+	ip link add "$LAB_NOC_IF" type veth peer name p-noc netns "$LAN_NS"
+	echo host >>"$RUN_DIR/namespaces"
+	sysctl -qw "net.ipv6.conf.$LAB_NOC_IF.disable_ipv6=1" 2>/dev/null || true
+	ip -n "$LAN_NS" link set p-noc master br0 up
+	ip addr add "$LAB_NOC_ADDR" dev "$LAB_NOC_IF"
+	ip link set "$LAB_NOC_IF" up
+	ip route add "$LAB_ROUTE" via "$LAB_ROUTER" dev "$LAB_NOC_IF"
+
+	for i in "${!S_ID[@]}"; do
+		build_site "$i"
+	done
+}
+
+# Ping every site once (retrying the lossy ones) until all answer.
+wait_answers() {
+	local deadline left=() alive a i
+
+	deadline=$(($(date +%s) + UP_TIMEOUT))
+	for i in "${!S_ID[@]}"; do
+		left+=("$(site_ip "$i")")
+	done
+	while [ ${#left[@]} -gt 0 ]; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			die "no answer within ${UP_TIMEOUT} s from: ${left[*]}"
+		fi
+		alive=$(fping -a -r 0 -t 1500 "${left[@]}" 2>/dev/null || true)
+		for a in $alive; do
+			for i in "${!left[@]}"; do
+				[ "${left[i]}" != "$a" ] || unset 'left[i]'
+			done
+		done
+		left=("${left[@]}")
+	done
+}
+
+# On any failure during `up` (an error, a die, a signal) leave nothing
+# half-built behind.
+up_exit() {
+	local rc=$?
+
+	[ "$UP_DONE" = 1 ] && return 0
+	echo "$ME: up failed${FAILED:+ at $FAILED}; tearing down" >&2
+	teardown >/dev/null 2>&1 || true
+	exit $((rc ? rc : 1))
+}
+
+cmd_up() {
+	local i t site port
+
+	find_echod
+	lock
+	teardown
+	mkdir -p "$RUN_DIR"
+	UP_DONE=0 FAILED=
+	trap up_exit EXIT
+	trap 'FAILED="line $LINENO: $BASH_COMMAND"' ERR
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	: >"$RUN_DIR/namespaces"
+	build
+	for i in "${!S_ID[@]}"; do
+		start_responder "$i"
+	done
+	for t in $LAB_TCP; do
+		site=${t%:*} port=${t##*:}
+		find_site "$site"
+		tcp_on "$SI" "$port"
+	done
+	wait_answers
+	UP_DONE=1
+	trap - ERR INT TERM EXIT
+	echo "$ME: up: ${#S_ID[@]} sites answering; host $LAB_NOC_IF" \
+	    "${LAB_NOC_ADDR%/*}, route $LAB_ROUTE via $LAB_ROUTER;" \
+	    "tcp ${LAB_TCP:-none}; state in $RUN_DIR"
+}
+
+# Everything `up` made, whatever state it is in; quiet and idempotent.
+teardown() {
+	local f ns pids n all=()
+
+	for f in "$RUN_DIR"/*.pid; do
+		[ -e "$f" ] && stop_pidfile "$f"
+	done
+	for ns in "$LAN_NS" "$ROUTER_NS" "${S_NS[@]}"; do
+		all+=("$ns")
+	done
+	if [ -f "$RUN_DIR/namespaces" ]; then
+		while read -r ns; do
+			[[ $ns == tm-* ]] && all+=("$ns")
+		done <"$RUN_DIR/namespaces"
+	fi
+	# Anything still running inside the lab (started by a test, say)
+	# would keep its namespace alive after `ip netns del`.
+	for ns in $(printf '%s\n' "${all[@]}" | sort -u); do
+		ns_exists "$ns" || continue
+		pids=$(ip netns pids "$ns" 2>/dev/null || true)
+		if [ -n "$pids" ]; then
+			# shellcheck disable=SC2086
+			kill -TERM $pids 2>/dev/null || true
+			n=0
+			while [ $n -lt 30 ] && [ -n "$(ip netns pids "$ns")" ]; do
+				sleep 0.1
+				n=$((n + 1))
+			done
+			pids=$(ip netns pids "$ns" 2>/dev/null || true)
+			# shellcheck disable=SC2086
+			[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+		fi
+		ip netns del "$ns"
+	done
+	if ip link show "$LAB_NOC_IF" >/dev/null 2>&1; then
+		ip link del "$LAB_NOC_IF"	# takes the route with it
+	fi
+	if [ -n "$(ip route show "$LAB_ROUTE" 2>/dev/null)" ]; then
+		ip route del "$LAB_ROUTE" 2>/dev/null || true
+	fi
+	rm -rf "$RUN_DIR"
+}
+
+cmd_down() {
+	lock
+	teardown
+	note "down"
+}
+
+# --- run-time changes ------------------------------------------------------
+
+need_up() {
+	ns_exists "${S_NS[$1]}" && ns_exists "$LAN_NS" ||
+	    die "the lab is not up (run: $0 up)"
+}
+
+cmd_cut_restore() {
+	local what=$1 state ns port
+
+	[ $# -eq 2 ] || usage
+	find_site "$2"
+	need_up "$SI"
+	lock
+	read -r ns port <<<"$(switch_port "$SI")"
+	[ "$what" = cut ] && state=down || state=up
+	ip -n "$ns" link set "$port" "$state"
+	note "$what ${S_ID[SI]} ($(site_ip "$SI")): $ns $port $state"
+}
+
+cmd_emulate() {
+	local site=$1 d=${2:-} j=${3:-} l=${4:-} u=${5:-0} g=${6:-0}
+
+	find_site "$site"
+	need_up "$SI"
+	if [ "$d" = kernel ] && [ $# -eq 2 ]; then
+		:
+	else
+		[ $# -ge 4 ] && [ $# -le 6 ] || usage
+		for v in "$d" "$j" "$l" "$u" "$g"; do
+			is_num "$v" || die "emulate: '$v' is not a number"
+		done
+		awk -v d="$d" -v j="$j" -v l="$l" -v u="$u" -v g="$g" 'BEGIN {
+			exit !(d <= 600000 && j <= 600000 && l <= 100 &&
+			    u <= 100 && g <= 100) }' ||
+		    die "emulate: out of range (ms <= 600000, % <= 100)"
+	fi
+	find_echod
+	lock
+	stop_responder "$SI"
+	if [ "$d" = kernel ]; then
+		echo kernel >"$(emu_file "$SI")"
+	else
+		echo "$d $j $l $u $g" >"$(emu_file "$SI")"
+	fi
+	start_responder "$SI"
+	note "emulate ${S_ID[SI]}: $(emu_get "$SI")"
+}
+
+cmd_tcp() {
+	[ $# -eq 3 ] || usage
+	find_site "$1"
+	need_up "$SI"
+	[[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] ||
+	    die "tcp: bad port '$2'"
+	lock
+	case $3 in
+	on)
+		find_echod
+		tcp_on "$SI" "$2"
+		;;
+	off)
+		stop_pidfile "$(tcp_pidfile "$SI" "$2")"
+		;;
+	*)
+		usage
+		;;
+	esac
+	note "tcp ${S_ID[SI]}:$2 $3"
+}
+
+# --- status ----------------------------------------------------------------
+
+cmd_status() {
+	local i ns port addrs=() a rest link resp pid emu f p d j l u g
+	local -A ans
+
+	if ! ns_exists "$LAN_NS"; then
+		echo "lab: down"
+		return 3
+	fi
+	echo "lab: up; host $LAB_NOC_IF $(ip -o -4 addr show "$LAB_NOC_IF" \
+	    2>/dev/null | awk '{print $4}'), route: $(ip route show \
+	    "$LAB_ROUTE" 2>/dev/null)"
+	for i in "${!S_ID[@]}"; do
+		addrs+=("$(site_ip "$i")")
+	done
+	while read -r a rest; do
+		case $rest in
+		"is alive"*)	ans[$a]="yes${rest#is alive}" ;;
+		*)		ans[$a]=no ;;
+		esac
+	done < <(fping -e -r 1 -t 1500 "${addrs[@]}" 2>/dev/null || true)
+	printf '%-15s %-12s %-10s %-5s %-40s %s\n' SITE ADDRESS NS LINK \
+	    RESPONDER ANSWERS
+	for i in "${!S_ID[@]}"; do
+		read -r ns port <<<"$(switch_port "$i")"
+		if ! ns_exists "${S_NS[i]}"; then
+			link=gone
+		elif ip -n "$ns" -o link show "$port" 2>/dev/null |
+		    grep -q '[<,]UP[,>]'; then
+			link=up
+		else
+			link=CUT
+		fi
+		emu=$(emu_get "$i")
+		if [ "$emu" = kernel ]; then
+			resp=kernel
+		elif pid=$(pid_of "$RUN_DIR/echod-${S_ID[i]}.pid"); then
+			read -r d j l u g <<<"$emu"
+			resp="echod ${d}+-${j} ms ${l}% (pid $pid)"
+		else
+			resp="echod NOT RUNNING"
+		fi
+		for f in "$RUN_DIR/tcp-${S_ID[i]}-"*.pid; do
+			[ -e "$f" ] || continue
+			p=${f##*-}
+			p=${p%.pid}
+			pid_of "$f" >/dev/null && resp="$resp, tcp $p"
+		done
+		a=$(site_ip "$i")
+		printf '%-15s %-12s %-10s %-5s %-40s %s\n' "${S_ID[i]}" "$a" \
+		    "${S_NS[i]}" "$link" "$resp" "${ans[$a]:-no}"
+	done
+}
+
+# --- main ------------------------------------------------------------------
+
+[ $# -ge 1 ] || usage
+cmd=$1
+shift
+load_sites
+case $cmd in
+up|down|cut|restore|emulate|tcp|status|exec)
+	need_root "$cmd"
+	need_tools ip flock setsid sysctl
+	;;
+esac
+case $cmd in
+up)
+	[ $# -eq 0 ] || usage
+	need_tools fping
+	cmd_up
+	;;
+down)
+	[ $# -eq 0 ] || usage
+	cmd_down
+	;;
+cut|restore)
+	cmd_cut_restore "$cmd" "$@"
+	;;
+emulate)
+	[ $# -ge 2 ] || usage
+	cmd_emulate "$@"
+	;;
+tcp)
+	cmd_tcp "$@"
+	;;
+status)
+	[ $# -eq 0 ] || usage
+	need_tools fping
+	cmd_status
+	;;
+exec)
+	[ $# -ge 2 ] || usage
+	find_site "$1"
+	need_up "$SI"
+	shift
+	exec ip netns exec "${S_NS[SI]}" "$@"
+	;;
+addr)
+	[ $# -eq 1 ] || usage
+	find_site "$1"
+	site_ip "$SI"
+	;;
+-h|--help|help)
+	usage
+	;;
+*)
+	usage
+	;;
+esac
