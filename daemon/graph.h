@@ -1,0 +1,62 @@
+/*
+ * Graphs of a target's RRD, drawn with librrd (rrd_graph_v) into PNG
+ * files: a SmokePing-like latency graph, a loss/downtime graph for five
+ * ranges, and a small sparkline for the overview.
+ *
+ * The drawing is done by an `rrdtool -` child process (librrd 1.7.2
+ * leaks memory in every rrd_graph_v call; see graph.c), or in-process
+ * with rrd_graph_v when the rrdtool program is missing.  rrd_graph_v is
+ * not safe to run concurrently on librrd 1.7 (pango and glib state):
+ * every graph here is serialized by a mutex, and the web worker is the
+ * only thread that draws.  Never call from the event loop (about 30 ms
+ * per graph, and the calls block on the child).
+ */
+#ifndef TRAMON_GRAPH_H
+#define TRAMON_GRAPH_H
+
+#include <stddef.h>
+#include <time.h>
+
+enum graph_range { GR_3H, GR_1D, GR_7D, GR_30D, GR_1Y, GR_COUNT };
+enum graph_kind { GK_LAT, GK_LOSS, GK_COUNT };
+
+struct graph_req {
+	const char *rrd;          /* the target's RRD file */
+	const char *name;         /* the target's name, for titles */
+	int smoke;                /* the RRD has q05 ... q95 */
+	int lang;                 /* LANG_VI | LANG_EN */
+	time_t end;               /* right edge of the graphs */
+};
+
+/* "3h", "1d", "7d", "30d", "1y" */
+const char *graph_range_name(enum graph_range);
+
+/* Seconds the range covers. */
+long graph_range_seconds(enum graph_range);
+
+/* File names inside web_dir/g: "ID-lat-3h.png", "ID-loss-1y.png",
+ * "ID-spark.png".  `id` is made safe for a file name. */
+void graph_file(const char *id, enum graph_kind, enum graph_range,
+    char *buf, size_t len);
+void graph_spark_file(const char *id, char *buf, size_t len);
+
+/* Whether the graph of `range` in `path` is old enough to redraw at
+ * `now` (3 h: always; 1 d: 5 min; 7 d: 30 min; 30 d: 2 h; 1 y: 12 h);
+ * a missing file is always due. */
+int graph_due(const char *path, enum graph_range, time_t now);
+
+/* Draw one graph and replace `path` atomically.  0 ok, -1 (logged). */
+int graph_render(const struct graph_req *, enum graph_kind,
+    enum graph_range, const char *path);
+
+/* The 3-hour sparkline (no axes, ~120 x 28). */
+int graph_render_spark(const struct graph_req *, const char *path);
+
+/* Draw through an `rrdtool -` child (default, 1) or with rrd_graph_v in
+ * this process (0; for tests, and used when rrdtool cannot be run). */
+void graph_use_child(int on);
+
+/* Stop the rrdtool child (web_close). */
+void graph_close(void);
+
+#endif /* TRAMON_GRAPH_H */

@@ -1,0 +1,115 @@
+/*
+ * The message catalog: every word tramon shows a person (pages, and
+ * later mails and reports), in Vietnamese and English.
+ */
+#ifndef TRAMON_I18N_H
+#define TRAMON_I18N_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "state.h"
+
+enum msg {
+	M_STATE_UNKNOWN,        /* state names, in TS_* order */
+	M_STATE_UP,
+	M_STATE_DEGRADED,
+	M_STATE_DOWN,
+	M_STATE_UNREACHABLE,
+	M_STATE_MAINTENANCE,
+
+	/* units of i18n_duration() */
+	M_UNIT_DAY,
+	M_UNIT_HOUR,
+	M_UNIT_MIN,
+	M_UNIT_SEC,
+
+	/* pages: frame and navigation */
+	M_APP_TITLE,            /* "Giám sát mạng" */
+	M_OVERVIEW,
+	M_EVENTS,
+	M_RECENT_EVENTS,
+	M_ALL_EVENTS,
+	M_UPDATED_AT,
+	M_RELOADS_EVERY,        /* followed by a duration */
+	M_JSON_DATA,
+
+	/* overview */
+	M_SUMMARY,
+	M_ALL_UP,
+	M_ATTENTION,
+	M_NO_TARGETS,
+	M_TOTAL,
+	M_GROUP_OTHER,          /* targets without a group */
+
+	/* column heads and facts */
+	M_TARGET,
+	M_STATE,
+	M_HOST,
+	M_TYPE,
+	M_LATENCY,
+	M_LATENCY_MEDIAN,
+	M_LOSS,
+	M_JITTER,
+	M_SINCE,                /* column head "Since" */
+	M_FOR,                  /* "for" before a duration */
+	M_UPTIME_24H,
+	M_UPTIME_30D,
+	M_LAST_ROUND,
+	M_NO_DATA,
+	M_REASON,
+	M_PARENT,
+	M_INTERVAL,
+	M_MIN,
+	M_AVG,
+	M_MAX,
+	M_PACKETS,
+	M_GRAPHS,
+
+	/* graph ranges, in graph.h's GR_* order */
+	M_RANGE_3H,
+	M_RANGE_1D,
+	M_RANGE_7D,
+	M_RANGE_30D,
+	M_RANGE_1Y,
+
+	/* events */
+	M_TIME,
+	M_CHANGE,
+	M_NO_EVENTS,
+	M_EV_START,
+	M_EV_STOP,
+	M_DAEMON,
+
+	/* graphs: titles and legends */
+	M_G_LATENCY_GRAPH,
+	M_G_LOSS_GRAPH,
+	M_G_MINMAX,
+	M_G_MEDIAN_BY_LOSS,
+	M_G_NODATA,
+	M_G_DOWNTIME,
+
+	M_COUNT
+};
+
+/* Text of `m` in `lang` (LANG_VI | LANG_EN); never NULL. */
+const char *i18n(int lang, int m);
+
+/* Name of a state in `lang`. */
+const char *i18n_state(int lang, enum tstate);
+
+/* "vi" or "en", for <html lang>. */
+const char *i18n_code(int lang);
+
+/* Date and time for people: "26/11/2026 21:36" (vi) or
+ * "2026-11-26 21:36" (en), local time. */
+void i18n_datetime(int lang, time_t, char *buf, size_t len);
+
+/* A number with the language's decimal separator ("1,5" vs "1.5");
+ * "–" when it is not finite. */
+void i18n_number(int lang, double v, int decimals, char *buf, size_t len);
+
+/* A duration: "3 ngày 4 giờ" / "3 d 4 h", "12 phút" / "12 min". */
+void i18n_duration(int lang, long seconds, char *buf, size_t len);
+
+#endif /* TRAMON_I18N_H */

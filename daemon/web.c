@@ -1,0 +1,567 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <rrd.h>
+#include <rrd_client.h>
+
+#include "conf.h"
+#include "graph.h"
+#include "log.h"
+#include "util.h"
+#include "web.h"
+#include "webpage.h"
+#include "worker.h"
+
+/*
+ * Loop-thread state.  Only the loop touches busy/pending (web_render
+ * and the completion run there); the worker sees nothing but its own
+ * snapshot, so no lock is needed.
+ */
+static struct {
+	struct worker *worker;
+	char *asset_dir;
+	int busy;                       /* a render job is queued/running */
+	int closing;
+	struct web_snapshot *pending;   /* newest snapshot waiting */
+	atomic_ulong renders;
+} web;
+
+/* --- snapshots */
+
+static void
+target_free(struct web_target *t)
+{
+	free(t->id);
+	free(t->name);
+	free(t->group);
+	free(t->type);
+	free(t->host);
+	free(t->why);
+	free(t->parent_id);
+	free(t->rrd);
+}
+
+void
+web_snapshot_free(struct web_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->ntargets; i++)
+		target_free(&s->targets[i]);
+	for (size_t i = 0; i < s->nevents; i++) {
+		free(s->events[i].target_id);
+		free(s->events[i].target_name);
+		free(s->events[i].event);
+		free(s->events[i].why);
+	}
+	free(s->targets);
+	free(s->events);
+	free(s->district);
+	free(s->web_dir);
+	free(s->rrdcached);
+	free(s);
+}
+
+/* --- reading the RRDs */
+
+/*
+ * With rrdcached the newest values may still sit in the daemon: have it
+ * write the file before reading it directly.  A daemon that cannot be
+ * reached is logged when it starts failing and when it is back, not at
+ * every render (web_status_json may run on another thread: atomic).
+ */
+static atomic_int flush_failing;
+
+static void
+flush_rrd(const char *daemon, const char *rrd)
+{
+	if (daemon == NULL || *daemon == '\0')
+		return;
+	/* not rrdc_flush_if_daemon(): it reports success when it cannot
+	 * connect at all */
+	rrd_clear_error();
+	if (rrdc_connect(daemon) != 0 || !rrdc_is_connected(daemon) ||
+	    rrdc_flush(rrd) != 0) {
+		if (atomic_exchange(&flush_failing, 1) == 0)
+			log_warnx("web: rrdcached %s: flush %s: %s; graphs and "
+			    "uptime may miss the newest values", daemon, rrd,
+			    rrd_test_error() ? rrd_get_error() : "failed");
+		rrd_clear_error();
+	} else if (atomic_exchange(&flush_failing, 0) == 1)
+		log_info("web: rrdcached %s: flushing again", daemon);
+}
+
+/*
+ * Share of known time the target answered, over `seconds` before `end`,
+ * from the `up` data source (1 = up, 0 = down), in percent.  Rows with
+ * no data (NaN: tramond not running, not created yet) do not count;
+ * NAN if there is no data at all.
+ */
+static double
+uptime_pct(const char *rrd, time_t end, long seconds)
+{
+	time_t start = end - seconds;
+	unsigned long step = 1, nds = 0, rows, up = (unsigned long)-1;
+	char **names = NULL;
+	rrd_value_t *data = NULL;
+	double sum = 0;
+	unsigned long known = 0;
+
+	rrd_clear_error();
+	if (rrd_fetch_r(rrd, "AVERAGE", &start, &end, &step, &nds, &names,
+	    &data) != 0) {
+		log_debug("web: fetch %s: %s", rrd, rrd_get_error());
+		rrd_clear_error();
+		return NAN;
+	}
+	for (unsigned long i = 0; i < nds; i++)
+		if (strcmp(names[i], "up") == 0)
+			up = i;
+	rows = step ? (unsigned long)(end - start) / step : 0;
+	for (unsigned long r = 0; up != (unsigned long)-1 && r < rows; r++) {
+		double v = data[r * nds + up];
+
+		if (isfinite(v)) {
+			sum += v;
+			known++;
+		}
+	}
+	for (unsigned long i = 0; i < nds; i++)
+		rrd_freemem(names[i]);
+	rrd_freemem(names);
+	rrd_freemem(data);
+	if (known == 0)
+		return NAN;
+	return 100.0 * sum / (double)known;
+}
+
+static int
+rrd_exists(const char *rrd)
+{
+	struct stat sb;
+
+	return rrd && *rrd && stat(rrd, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Uptime figures of every target (flushing through rrdcached first). */
+static struct web_info *
+gather(const struct web_snapshot *s)
+{
+	struct web_info *info = xcalloc(s->ntargets, sizeof(*info));
+
+	for (size_t i = 0; i < s->ntargets; i++) {
+		const char *rrd = s->targets[i].rrd;
+
+		info[i].uptime_24h = info[i].uptime_30d = NAN;
+		/* no file, nothing to read (and rrdcached would answer
+		 * "No such file" to the flush) */
+		if (!rrd_exists(rrd))
+			continue;
+		flush_rrd(s->rrdcached, rrd);
+		info[i].uptime_24h = uptime_pct(rrd, s->generated, 86400);
+		info[i].uptime_30d = uptime_pct(rrd, s->generated,
+		    30L * 86400);
+	}
+	return info;
+}
+
+/* --- status.json */
+
+static json_t *
+jstr(const char *s)
+{
+	char *clean;
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	clean = utf8_clean(s);
+	j = json_string(clean);
+	free(clean);
+	return j ? j : json_null();
+}
+
+static json_t *
+jtime(time_t t)
+{
+	char iso[40];
+
+	if (t == 0)
+		return json_null();
+	iso8601(t, iso, sizeof(iso));
+	return json_string(iso);
+}
+
+/* A number rounded to `decimals`, or null when unknown (JSON has no
+ * NaN, and jansson refuses one). */
+static json_t *
+jnum(double v, int decimals)
+{
+	double f = pow(10, decimals);
+
+	if (!isfinite(v))
+		return json_null();
+	return json_real(round(v * f) / f);
+}
+
+static char *
+status_json(const struct web_snapshot *s, const struct web_info *info)
+{
+	json_t *root = json_object(), *arr = json_array();
+	char *out;
+
+	json_object_set_new(root, "generated", jtime(s->generated));
+	json_object_set_new(root, "district", jstr(s->district));
+	for (size_t i = 0; i < s->ntargets; i++) {
+		const struct web_target *t = &s->targets[i];
+		int have = t->last_round != 0;
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", jstr(t->id));
+		json_object_set_new(o, "name", jstr(t->name));
+		json_object_set_new(o, "group", jstr(t->group));
+		json_object_set_new(o, "type", jstr(t->type));
+		json_object_set_new(o, "host", jstr(t->host));
+		json_object_set_new(o, "state", json_string(
+		    tstate_name(t->state)));
+		json_object_set_new(o, "since", jtime(t->since));
+		json_object_set_new(o, "last_round", jtime(t->last_round));
+		json_object_set_new(o, "rtt_ms",
+		    jnum(have ? t->last.median * 1e3 : NAN, 3));
+		json_object_set_new(o, "loss_pct",
+		    jnum(have ? t->last.loss_pct : NAN, 2));
+		json_object_set_new(o, "jitter_ms",
+		    jnum(have ? t->last.jitter * 1e3 : NAN, 3));
+		json_object_set_new(o, "uptime_24h_pct",
+		    jnum(info[i].uptime_24h, 3));
+		json_object_set_new(o, "uptime_30d_pct",
+		    jnum(info[i].uptime_30d, 3));
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(root, "targets", arr);
+	out = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(12));
+	json_decref(root);
+	if (out == NULL)
+		fatalx("web: json_dumps failed");
+	return out;
+}
+
+char *
+web_status_json(const struct web_snapshot *s)
+{
+	struct web_info *info = gather(s);
+	char *json = status_json(s, info), *copy;
+
+	free(info);
+	/* jansson's allocator is malloc, but say so explicitly: callers
+	 * free() what they get */
+	copy = xasprintf("%s\n", json);
+	free(json);
+	return copy;
+}
+
+/* --- the render job (worker thread) */
+
+static int
+write_file(const char *path, const char *data, size_t len)
+{
+	if (file_replace(path, data, len, 0) == -1) {
+		log_warn("web: %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Install the stylesheet when it is missing or differs. */
+static void
+copy_css(const char *web_dir)
+{
+	static int warned;	/* worker thread only */
+	char *src, *dst, *want, *have;
+	size_t wlen, hlen;
+
+	if (web.asset_dir == NULL)
+		return;
+	src = xasprintf("%s/tramon.css", web.asset_dir);
+	dst = xasprintf("%s/tramon.css", web_dir);
+	if ((want = file_read(src, &wlen)) == NULL) {
+		if (!warned++)
+			log_warn("web: %s", src);
+	} else {
+		have = file_read(dst, &hlen);
+		if (have == NULL || hlen != wlen || memcmp(have, want, wlen))
+			write_file(dst, want, wlen);
+		free(have);
+	}
+	free(want);
+	free(src);
+	free(dst);
+}
+
+static time_t
+mtime_of(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? sb.st_mtime : 0;
+}
+
+/* Draw the graphs that are due, note which exist. */
+static void
+draw_graphs(const struct web_snapshot *s, size_t i, const char *gdir,
+    time_t now, struct web_info *info)
+{
+	const struct web_target *t = &s->targets[i];
+	char *name = utf8_clean(t->name);	/* pango wants valid UTF-8 */
+	struct graph_req g = {
+		.rrd = t->rrd, .name = name, .smoke = t->smoke,
+		.lang = s->language, .end = s->generated
+	};
+	char file[160], *path;
+
+	for (int r = 0; r < GR_COUNT; r++)
+		for (int k = 0; k < GK_COUNT; k++) {
+			graph_file(t->id, k, r, file, sizeof(file));
+			path = xasprintf("%s/%s", gdir, file);
+			if (graph_due(path, r, now))
+				graph_render(&g, k, r, path);
+			info->graph[k][r] = mtime_of(path);
+			free(path);
+		}
+	graph_spark_file(t->id, file, sizeof(file));
+	path = xasprintf("%s/%s", gdir, file);
+	graph_render_spark(&g, path);
+	info->spark = mtime_of(path);
+	free(path);
+	free(name);
+}
+
+static int
+known_id(const struct web_snapshot *s, const char *safe_id, size_t len)
+{
+	char safe[128];
+
+	for (size_t i = 0; i < s->ntargets; i++) {
+		safe_filename(s->targets[i].id, safe, sizeof(safe));
+		if (strlen(safe) == len && strncmp(safe, safe_id, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Length of the id in a graph file name, 0 if it is not one of ours. */
+static size_t
+graph_id_len(const char *name)
+{
+	static const char *const kinds[] = { "-lat-", "-loss-" };
+	char suffix[32];
+
+	if (ends_with(name, "-spark.png"))
+		return strlen(name) - strlen("-spark.png");
+	for (size_t k = 0; k < nitems(kinds); k++)
+		for (int r = 0; r < GR_COUNT; r++) {
+			snprintf(suffix, sizeof(suffix), "%s%s.png", kinds[k],
+			    graph_range_name(r));
+			if (ends_with(name, suffix))
+				return strlen(name) - strlen(suffix);
+		}
+	return 0;
+}
+
+/* Remove the pages and graphs of targets no longer configured, so the
+ * site does not keep showing a removed target. */
+static void
+prune(const struct web_snapshot *s, const char *tdir, const char *gdir)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if ((d = opendir(tdir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			size_t n = strlen(de->d_name);
+
+			if (n > 5 && ends_with(de->d_name, ".html") &&
+			    !known_id(s, de->d_name, n - 5) &&
+			    unlinkat(dirfd(d), de->d_name, 0) == -1)
+				log_warn("web: %s/%s", tdir, de->d_name);
+		}
+		closedir(d);
+	}
+	if ((d = opendir(gdir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			size_t n = graph_id_len(de->d_name);
+
+			if (n > 0 && !known_id(s, de->d_name, n) &&
+			    unlinkat(dirfd(d), de->d_name, 0) == -1)
+				log_warn("web: %s/%s", gdir, de->d_name);
+		}
+		closedir(d);
+	}
+}
+
+static void
+write_pages(const struct web_snapshot *s, const struct web_info *info,
+    const char *tdir)
+{
+	struct buf b;
+	char safe[128], *path, *json;
+
+	json = status_json(s, info);
+	path = xasprintf("%s/status.json", s->web_dir);
+	write_file(path, json, strlen(json));
+	free(path);
+	free(json);
+
+	for (size_t i = 0; i < s->ntargets; i++) {
+		buf_init(&b);
+		webpage_target(&b, s, i, info);
+		safe_filename(s->targets[i].id, safe, sizeof(safe));
+		path = xasprintf("%s/%s.html", tdir, safe);
+		write_file(path, b.p, b.len);
+		free(path);
+		buf_free(&b);
+	}
+
+	buf_init(&b);
+	webpage_events(&b, s);
+	path = xasprintf("%s/events.html", s->web_dir);
+	write_file(path, b.p, b.len);
+	free(path);
+	buf_free(&b);
+
+	/* the overview last: everything it links to exists by now */
+	buf_init(&b);
+	webpage_index(&b, s, info);
+	path = xasprintf("%s/index.html", s->web_dir);
+	write_file(path, b.p, b.len);
+	free(path);
+	buf_free(&b);
+}
+
+static void
+render_job(void *arg)
+{
+	const struct web_snapshot *s = arg;
+	char *tdir = xasprintf("%s/t", s->web_dir);
+	char *gdir = xasprintf("%s/g", s->web_dir);
+	struct web_info *info;
+	time_t now = time(NULL);
+	int64_t t0 = mono_ns();
+
+	if (mkdir_p(tdir, 0755) == -1 || mkdir_p(gdir, 0755) == -1) {
+		log_warn("web: cannot create %s", s->web_dir);
+		goto out;
+	}
+	copy_css(s->web_dir);
+	info = gather(s);
+	for (size_t i = 0; i < s->ntargets; i++)
+		if (rrd_exists(s->targets[i].rrd))
+			draw_graphs(s, i, gdir, now, &info[i]);
+	write_pages(s, info, tdir);
+	prune(s, tdir, gdir);
+	free(info);
+	log_debug("web: rendered %zu targets in %lld ms", s->ntargets,
+	    (long long)((mono_ns() - t0) / 1000000));
+out:
+	free(tdir);
+	free(gdir);
+}
+
+/* --- the loop side */
+
+static void submit(struct web_snapshot *);
+
+static void
+render_done(void *arg)
+{
+	struct web_snapshot *next = web.pending;
+
+	web_snapshot_free(arg);
+	atomic_fetch_add(&web.renders, 1);
+	web.busy = 0;
+	web.pending = NULL;
+	if (next == NULL)
+		return;
+	if (web.closing)
+		web_snapshot_free(next);
+	else
+		submit(next);
+}
+
+static void
+submit(struct web_snapshot *s)
+{
+	web.busy = 1;
+	worker_submit(web.worker, render_job, render_done, s);
+}
+
+int
+web_open(struct event_base *base, const char *asset_dir)
+{
+	if (web.worker != NULL)
+		return 0;
+	web.worker = worker_new(base, "web");
+	web.asset_dir = asset_dir ? xstrdup(asset_dir) : NULL;
+	web.busy = web.closing = 0;
+	web.pending = NULL;
+	return 0;
+}
+
+void
+web_render(struct web_snapshot *snap)
+{
+	if (snap == NULL)
+		return;
+	if (web.worker == NULL || web.closing) {
+		web_snapshot_free(snap);
+		return;
+	}
+	if (web.busy) {
+		/* only the newest state is worth drawing */
+		web_snapshot_free(web.pending);
+		web.pending = snap;
+		return;
+	}
+	submit(snap);
+}
+
+unsigned long
+web_renders(void)
+{
+	return atomic_load(&web.renders);
+}
+
+void
+web_close(void)
+{
+	if (web.worker == NULL)
+		return;
+	web.closing = 1;
+	worker_free(web.worker);	/* runs the last completion */
+	web.worker = NULL;
+	graph_close();
+	web_snapshot_free(web.pending);
+	web.pending = NULL;
+	web.busy = 0;
+	web.closing = 0;
+	free(web.asset_dir);
+	web.asset_dir = NULL;
+}

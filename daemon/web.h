@@ -1,0 +1,78 @@
+/*
+ * The static web site in web_dir: index.html, t/ID.html, events.html,
+ * status.json, the graphs (PNG files in g/) and the stylesheet.  Rendered from a
+ * snapshot of the monitor's state by a worker thread, never on the event
+ * loop; every file is replaced atomically (write + rename).
+ */
+#ifndef TRAMON_WEB_H
+#define TRAMON_WEB_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "state.h"
+#include "stats.h"
+
+struct event_base;
+struct conf;
+
+struct web_target {
+	char *id, *name, *group, *type;
+	char *host;               /* NULL if none */
+	int port;                 /* 0 if none */
+	int interval;             /* seconds */
+	enum tstate state;
+	time_t since;             /* 0 = never changed */
+	time_t last_round;        /* 0 = no data yet */
+	struct round_stats last;  /* statistics of the last round */
+	char *why;                /* last failure / degradation, or NULL */
+	char *parent_id;          /* NULL if none */
+	int smoke;                /* has a latency distribution */
+	char *rrd;                /* path of its RRD file */
+};
+
+struct web_event {
+	time_t at;
+	char *target_id;          /* NULL for daemon events */
+	char *target_name;
+	char *event;              /* "state", "start", "stop" */
+	enum tstate from, to;
+	char *why;                /* NULL if none */
+};
+
+struct web_snapshot {
+	time_t generated;
+	char *district;           /* daemon.name */
+	int language;             /* LANG_VI | LANG_EN */
+	char *web_dir;
+	char *rrdcached;          /* "" = read files directly */
+	int refresh;              /* daemon.web_refresh */
+	struct web_target *targets;
+	size_t ntargets;          /* in configuration order */
+	struct web_event *events; /* newest first */
+	size_t nevents;
+};
+
+/* Start the renderer (its worker thread). `asset_dir` holds tramon.css. */
+int web_open(struct event_base *, const char *asset_dir);
+
+/* Render `snap` (ownership passes to the web module).  If a render is
+ * already running, the newest waiting snapshot replaces older ones. */
+void web_render(struct web_snapshot *snap);
+
+/* Renders finished so far (for tests and status). */
+unsigned long web_renders(void);
+
+void web_snapshot_free(struct web_snapshot *);
+
+/* Wait for the running render, then stop the worker. */
+void web_close(void);
+
+/*
+ * status.json for a snapshot (malloc'd, NUL-terminated), also used by
+ * the built-in HTTP server.  uptime_* figures are computed from the RRD
+ * files, so this must not run on the event loop.
+ */
+char *web_status_json(const struct web_snapshot *);
+
+#endif /* TRAMON_WEB_H */

@@ -1,0 +1,974 @@
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "graph.h"
+#include "i18n.h"
+#include "log.h"
+#include "util.h"
+#include "webpage.h"
+
+#define NBSP	"\xc2\xa0"
+#define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD */
+
+/* Symbols that tell the states apart without colour. */
+static const char *const state_sym[TS_COUNT] = {
+	[TS_UNKNOWN] = "?",
+	[TS_UP] = "✓",
+	[TS_DEGRADED] = "▲",
+	[TS_DOWN] = "✕",
+	[TS_UNREACHABLE] = "⊘",
+	[TS_MAINTENANCE] = "⚒",
+};
+
+/* Within a group the worst come first. */
+static const int severity[TS_COUNT] = {
+	[TS_DOWN] = 0,
+	[TS_UNREACHABLE] = 1,
+	[TS_DEGRADED] = 2,
+	[TS_UNKNOWN] = 3,
+	[TS_MAINTENANCE] = 4,
+	[TS_UP] = 5,
+};
+
+/* Order of the summary tiles. */
+static const enum tstate tile_order[] = {
+	TS_UP, TS_DEGRADED, TS_DOWN, TS_UNREACHABLE, TS_MAINTENANCE,
+	TS_UNKNOWN
+};
+
+/* --- buffer */
+
+void
+buf_init(struct buf *b)
+{
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->p);
+	buf_init(b);
+}
+
+void
+buf_addn(struct buf *b, const char *s, size_t n)
+{
+	if (b->p == NULL || b->cap - b->len <= n) {
+		size_t cap = b->cap ? b->cap : 4096;
+
+		if (n >= SIZE_MAX / 4 - b->len)
+			fatalx("buf: too large");
+		while (cap - b->len <= n)
+			cap *= 2;
+		b->p = xreallocarray(b->p, cap, 1);
+		b->cap = cap;
+	}
+	if (n > 0)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void
+buf_add(struct buf *b, const char *s)
+{
+	buf_addn(b, s, strlen(s));
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n == -1)
+		fatal("vasprintf");
+	buf_addn(b, s, (size_t)n);
+	free(s);
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), 0 if invalid: no
+ * overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t
+utf8_seq(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* also stops at NUL */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void
+buf_html(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	while (*p) {
+		size_t n = utf8_seq(p);
+
+		if (n == 0) {
+			buf_add(b, REPLACEMENT);
+			p++;
+			continue;
+		}
+		if (n > 1) {
+			buf_addn(b, (const char *)p, n);
+			p += n;
+			continue;
+		}
+		switch (*p) {
+		case '&': buf_add(b, "&amp;"); break;
+		case '<': buf_add(b, "&lt;"); break;
+		case '>': buf_add(b, "&gt;"); break;
+		case '"': buf_add(b, "&quot;"); break;
+		case '\'': buf_add(b, "&#39;"); break;
+		default:
+			if ((*p < 0x20 && *p != '\t' && *p != '\n') ||
+			    *p == 0x7f)
+				buf_add(b, REPLACEMENT);
+			else
+				buf_addn(b, (const char *)p, 1);
+		}
+		p++;
+	}
+}
+
+void
+buf_url(struct buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+			buf_addn(b, (const char *)p, 1);
+		else
+			buf_printf(b, "%%%02X", *p);
+	}
+}
+
+char *
+utf8_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	struct buf b;
+
+	buf_init(&b);
+	buf_add(&b, "");
+	while (*p) {
+		size_t n = utf8_seq(p);
+
+		if (n == 0) {
+			buf_add(&b, REPLACEMENT);
+			p++;
+		} else {
+			buf_addn(&b, (const char *)p, n);
+			p += n;
+		}
+	}
+	return b.p;
+}
+
+/* --- formatting */
+
+/* An rtt (seconds) as "12,3 ms": more decimals for short times. */
+static void
+fmt_ms(int lang, double s, char *out, size_t len)
+{
+	char num[32];
+	double ms = s * 1e3;
+
+	if (!isfinite(s)) {
+		snprintf(out, len, "–");
+		return;
+	}
+	i18n_number(lang, ms, ms < 1 ? 2 : ms < 100 ? 1 : 0, num, sizeof(num));
+	snprintf(out, len, "%s" NBSP "ms", num);
+}
+
+static void
+fmt_loss(int lang, double pct, char *out, size_t len)
+{
+	char num[32];
+
+	if (!isfinite(pct)) {
+		snprintf(out, len, "–");
+		return;
+	}
+	i18n_number(lang, pct, pct == 0 || pct == 100 ? 0 : 1, num,
+	    sizeof(num));
+	snprintf(out, len, "%s%%", num);
+}
+
+/* Uptime is cut, never rounded up: 99.996 % is not 100 %. */
+static void
+fmt_uptime(int lang, double pct, char *out, size_t len)
+{
+	char num[32];
+
+	if (!isfinite(pct)) {
+		snprintf(out, len, "–");
+		return;
+	}
+	if (pct >= 100)
+		snprintf(num, sizeof(num), "100");
+	else
+		i18n_number(lang, floor(pct * 100) / 100, 2, num, sizeof(num));
+	snprintf(out, len, "%s%%", num);
+}
+
+static const char *
+state_class(enum tstate s)
+{
+	return tstate_name(s);	/* st-up, st-down, ... in tramon.css */
+}
+
+static enum tstate
+valid_state(enum tstate s)
+{
+	return (s >= 0 && s < TS_COUNT) ? s : TS_UNKNOWN;
+}
+
+/* <span class="badge st-down"><span class="sym">✕</span> Mất kết nối</span> */
+static void
+badge(struct buf *b, int lang, enum tstate s)
+{
+	s = valid_state(s);
+	buf_printf(b, "<span class=\"badge st-%s\"><span class=\"sym\" "
+	    "aria-hidden=\"true\">%s</span>" NBSP "%s</span>", state_class(s),
+	    state_sym[s], i18n_state(lang, s));
+}
+
+static void
+time_tag(struct buf *b, int lang, time_t t)
+{
+	char iso[40], human[40];
+
+	if (t == 0) {
+		buf_add(b, "–");
+		return;
+	}
+	iso8601(t, iso, sizeof(iso));
+	i18n_datetime(lang, t, human, sizeof(human));
+	buf_printf(b, "<time datetime=\"%s\">%s</time>", iso, human);
+}
+
+/* "đã 2 giờ 5 phút" / "for 2 h 5 min" */
+static void
+for_duration(struct buf *b, int lang, time_t since, time_t now)
+{
+	char d[64];
+
+	i18n_duration(lang, (long)(now - since), d, sizeof(d));
+	buf_printf(b, "%s %s", i18n(lang, M_FOR), d);
+}
+
+static void
+host_port(struct buf *b, const struct web_target *t)
+{
+	if (t->host == NULL || *t->host == '\0')
+		return;
+	if (t->port > 0 && strchr(t->host, ':')) {
+		buf_add(b, "[");
+		buf_html(b, t->host);
+		buf_printf(b, "]:%d", t->port);
+	} else {
+		buf_html(b, t->host);
+		if (t->port > 0)
+			buf_printf(b, ":%d", t->port);
+	}
+}
+
+/* href of a target's page, from web_dir ("t/") or from t/ (""). */
+static void
+target_href(struct buf *b, const char *dir, const char *id)
+{
+	char safe[128];
+
+	safe_filename(id, safe, sizeof(safe));
+	buf_add(b, dir);
+	buf_url(b, safe);
+	buf_add(b, ".html");
+}
+
+static const char *
+group_of(const struct web_target *t, int lang)
+{
+	return (t->group && *t->group) ? t->group : i18n(lang, M_GROUP_OTHER);
+}
+
+static int
+is_problem(enum tstate s)
+{
+	return s == TS_DOWN || s == TS_UNREACHABLE || s == TS_DEGRADED;
+}
+
+/* --- frame */
+
+/* `title` is HTML already (escaped by the caller). */
+static void
+page_head(struct buf *b, const struct web_snapshot *s, const char *title,
+    const char *root, int current)
+{
+	int lang = s->language;
+	const char *district = (s->district && *s->district) ? s->district :
+	    i18n(lang, M_APP_TITLE);
+
+	buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\">\n", i18n_code(lang));
+	if (s->refresh > 0)
+		buf_printf(b, "<meta http-equiv=\"refresh\" content=\"%d\">\n",
+		    s->refresh);
+	buf_add(b, "<title>");
+	buf_add(b, title);
+	buf_add(b, " — ");
+	buf_html(b, district);
+	/* the empty icon spares the server a /favicon.ico request a minute */
+	buf_printf(b, "</title>\n<link rel=\"icon\" href=\"data:,\">\n"
+	    "<link rel=\"stylesheet\" href=\"%stramon.css\">"
+	    "\n</head>\n<body>\n<header class=\"top\"><div class=\"wrap\">\n"
+	    "<p class=\"brand\"><a href=\"%sindex.html\">", root, root);
+	buf_html(b, district);
+	buf_printf(b, "</a> <span class=\"app\">%s</span></p>\n",
+	    i18n(lang, M_APP_TITLE));
+	buf_printf(b, "<nav class=\"nav\"><a href=\"%sindex.html\"%s>%s</a>"
+	    "<a href=\"%sevents.html\"%s>%s</a></nav>\n", root,
+	    current == 0 ? " aria-current=\"page\"" : "",
+	    i18n(lang, M_OVERVIEW), root,
+	    current == 1 ? " aria-current=\"page\"" : "",
+	    i18n(lang, M_EVENTS));
+	buf_printf(b, "<p class=\"updated\">%s ", i18n(lang, M_UPDATED_AT));
+	time_tag(b, lang, s->generated);
+	buf_add(b, "</p>\n</div></header>\n<main class=\"wrap\">\n");
+}
+
+static void
+page_foot(struct buf *b, const struct web_snapshot *s, const char *root)
+{
+	int lang = s->language;
+
+	buf_add(b, "</main>\n<footer class=\"foot\"><div class=\"wrap\"><p>");
+	buf_printf(b, "%s ", i18n(lang, M_UPDATED_AT));
+	time_tag(b, lang, s->generated);
+	if (s->refresh > 0) {
+		char d[64];
+
+		i18n_duration(lang, s->refresh, d, sizeof(d));
+		buf_printf(b, " · %s %s", i18n(lang, M_RELOADS_EVERY), d);
+	}
+	buf_printf(b, " · <a href=\"%sstatus.json\">%s</a> · tramon</p>"
+	    "</div></footer>\n</body>\n</html>\n", root,
+	    i18n(lang, M_JSON_DATA));
+}
+
+/* --- index.html */
+
+static void
+summary(struct buf *b, const struct web_snapshot *s)
+{
+	int lang = s->language;
+	size_t count[TS_COUNT] = { 0 };
+
+	for (size_t i = 0; i < s->ntargets; i++)
+		count[valid_state(s->targets[i].state)]++;
+
+	buf_printf(b, "<section class=\"summary\" aria-label=\"%s\">\n"
+	    "<ul class=\"tiles\">\n", i18n(lang, M_SUMMARY));
+	for (size_t i = 0; i < nitems(tile_order); i++) {
+		enum tstate st = tile_order[i];
+
+		buf_printf(b, "<li class=\"tile st-%s%s\"><span class=\"n\">"
+		    "%zu</span><span class=\"lbl\"><span class=\"sym\" "
+		    "aria-hidden=\"true\">%s</span>" NBSP "%s</span></li>\n",
+		    state_class(st), count[st] ? "" : " zero", count[st],
+		    state_sym[st], i18n_state(lang, st));
+	}
+	buf_printf(b, "<li class=\"tile total\"><span class=\"n\">%zu</span>"
+	    "<span class=\"lbl\">%s</span></li>\n</ul>\n", s->ntargets,
+	    i18n(lang, M_TOTAL));
+	if (s->ntargets == 0)
+		buf_printf(b, "<p class=\"headline\">%s</p>\n",
+		    i18n(lang, M_NO_TARGETS));
+	else if (count[TS_UP] + count[TS_MAINTENANCE] == s->ntargets)
+		buf_printf(b, "<p class=\"headline good\"><span class=\"sym\" "
+		    "aria-hidden=\"true\">✓</span> %s</p>\n",
+		    i18n(lang, M_ALL_UP));
+	buf_add(b, "</section>\n");
+}
+
+struct order {
+	size_t idx;
+	const struct web_target *t;
+};
+
+static int
+by_severity(const void *a, const void *b)
+{
+	const struct order *x = a, *y = b;
+	int sx = severity[valid_state(x->t->state)];
+	int sy = severity[valid_state(y->t->state)];
+
+	if (sx != sy)
+		return sx - sy;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* "Từ lúc 26/11/2026 21:36 (đã 2 giờ 5 phút)" */
+static void
+since_phrase(struct buf *b, int lang, const struct web_target *t,
+    time_t now)
+{
+	if (t->since == 0)
+		return;
+	buf_printf(b, "%s ", i18n(lang, M_SINCE));
+	time_tag(b, lang, t->since);
+	buf_add(b, " (");
+	for_duration(b, lang, t->since, now);
+	buf_add(b, ")");
+}
+
+/* The problems first, worst first, each with where and since when. */
+static void
+problems(struct buf *b, const struct web_snapshot *s)
+{
+	int lang = s->language;
+	struct order *o = xcalloc(s->ntargets, sizeof(*o));
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->ntargets; i++)
+		if (is_problem(s->targets[i].state)) {
+			o[n].idx = i;
+			o[n++].t = &s->targets[i];
+		}
+	if (n == 0) {
+		free(o);
+		return;
+	}
+	qsort(o, n, sizeof(*o), by_severity);
+	buf_printf(b, "<section class=\"problems\">\n<h2><span class=\"sym\" "
+	    "aria-hidden=\"true\">✕</span> %s: %zu / %zu</h2>\n<ul>\n",
+	    i18n(lang, M_ATTENTION), n, s->ntargets);
+	for (size_t k = 0; k < n; k++) {
+		const struct web_target *t = o[k].t;
+
+		buf_printf(b, "<li class=\"st-%s\">", state_class(t->state));
+		badge(b, lang, t->state);
+		buf_add(b, " <a class=\"name\" href=\"");
+		target_href(b, "t/", t->id);
+		buf_add(b, "\">");
+		buf_html(b, t->name);
+		buf_add(b, "</a> <span class=\"meta\">");
+		buf_html(b, group_of(t, lang));
+		if (t->host && *t->host) {
+			buf_add(b, " · ");
+			host_port(b, t);
+		}
+		buf_add(b, "</span><br><span class=\"when\">");
+		since_phrase(b, lang, t, s->generated);
+		buf_add(b, "</span>");
+		if (t->why && *t->why) {
+			buf_add(b, " <span class=\"why\">");
+			buf_html(b, t->why);
+			buf_add(b, "</span>");
+		}
+		buf_add(b, "</li>\n");
+	}
+	buf_add(b, "</ul>\n</section>\n");
+	free(o);
+}
+
+static void
+cell_open(struct buf *b, const char *cls, int lang, int label)
+{
+	buf_printf(b, "<td class=\"%s\" data-label=\"%s\">", cls,
+	    i18n(lang, label));
+}
+
+static void
+target_row(struct buf *b, const struct web_snapshot *s, size_t i,
+    const struct web_info *info)
+{
+	const struct web_target *t = &s->targets[i];
+	const struct round_stats *r = &t->last;
+	int lang = s->language, have = t->last_round != 0;
+	char v[64];
+
+	buf_printf(b, "<tr class=\"st-%s\">", state_class(t->state));
+	cell_open(b, "state", lang, M_STATE);
+	badge(b, lang, t->state);
+	buf_add(b, "</td>");
+
+	cell_open(b, "name", lang, M_TARGET);
+	buf_add(b, "<a href=\"");
+	target_href(b, "t/", t->id);
+	buf_add(b, "\">");
+	buf_html(b, t->name);
+	buf_add(b, "</a><span class=\"host\">");
+	host_port(b, t);
+	if (t->host && *t->host)
+		buf_add(b, " · ");
+	buf_html(b, t->type);
+	buf_add(b, "</span>");
+	if (t->state != TS_UP && t->why && *t->why) {
+		buf_add(b, "<span class=\"why\">");
+		buf_html(b, t->why);
+		buf_add(b, "</span>");
+	}
+	buf_add(b, "</td>");
+
+	cell_open(b, "num", lang, M_LATENCY);
+	fmt_ms(lang, have ? r->median : NAN, v, sizeof(v));
+	buf_printf(b, "%s</td>", v);
+	cell_open(b, "num", lang, M_LOSS);
+	fmt_loss(lang, have ? r->loss_pct : NAN, v, sizeof(v));
+	buf_printf(b, "%s</td>", v);
+	cell_open(b, "num", lang, M_JITTER);
+	fmt_ms(lang, have ? r->jitter : NAN, v, sizeof(v));
+	buf_printf(b, "%s</td>", v);
+
+	cell_open(b, "since", lang, M_SINCE);
+	time_tag(b, lang, t->since);
+	if (t->since) {
+		buf_add(b, "<span class=\"dur\">");
+		for_duration(b, lang, t->since, s->generated);
+		buf_add(b, "</span>");
+	}
+	buf_add(b, "</td>");
+
+	cell_open(b, "num", lang, M_UPTIME_24H);
+	fmt_uptime(lang, info[i].uptime_24h, v, sizeof(v));
+	buf_printf(b, "%s</td>", v);
+	cell_open(b, "num", lang, M_UPTIME_30D);
+	fmt_uptime(lang, info[i].uptime_30d, v, sizeof(v));
+	buf_printf(b, "%s</td>", v);
+
+	cell_open(b, "spark", lang, M_RANGE_3H);
+	if (info[i].spark) {
+		char file[160];
+
+		graph_spark_file(t->id, file, sizeof(file));
+		buf_add(b, "<a href=\"");
+		target_href(b, "t/", t->id);
+		buf_add(b, "\"><img src=\"g/");
+		buf_url(b, file);
+		buf_printf(b, "?v=%lld\" width=\"120\" height=\"28\" alt=\"%s\">"
+		    "</a>", (long long)info[i].spark, i18n(lang, M_RANGE_3H));
+	}
+	buf_add(b, "</td></tr>\n");
+}
+
+static void
+group_table(struct buf *b, const struct web_snapshot *s, const char *group,
+    const struct web_info *info)
+{
+	int lang = s->language;
+	struct order *o = xcalloc(s->ntargets, sizeof(*o));
+	size_t n = 0, count[TS_COUNT] = { 0 };
+
+	for (size_t i = 0; i < s->ntargets; i++)
+		if (strcmp(group_of(&s->targets[i], lang), group) == 0) {
+			o[n].idx = i;
+			o[n++].t = &s->targets[i];
+			count[valid_state(s->targets[i].state)]++;
+		}
+	qsort(o, n, sizeof(*o), by_severity);
+
+	buf_add(b, "<section class=\"group\">\n<h2>");
+	buf_html(b, group);
+	buf_add(b, " <span class=\"counts\">");
+	for (size_t k = 0; k < nitems(tile_order); k++) {
+		enum tstate st = tile_order[k];
+
+		if (count[st])
+			buf_printf(b, "<span class=\"c st-%s\" title=\"%s\">"
+			    "%s" NBSP "%zu</span>", state_class(st),
+			    i18n_state(lang, st), state_sym[st], count[st]);
+	}
+	buf_add(b, "</span></h2>\n<table class=\"targets\">\n<thead><tr>");
+	buf_printf(b, "<th class=\"c-state\">%s</th><th class=\"c-name\">%s"
+	    "</th><th class=\"num c-rtt\">%s</th><th class=\"num c-loss\">%s"
+	    "</th><th class=\"num c-jitter\">%s</th><th class=\"c-since\">%s"
+	    "</th><th class=\"num c-up\">%s</th><th class=\"num c-up\">%s"
+	    "</th><th class=\"c-spark\">%s</th>",
+	    i18n(lang, M_STATE), i18n(lang, M_TARGET), i18n(lang, M_LATENCY),
+	    i18n(lang, M_LOSS), i18n(lang, M_JITTER), i18n(lang, M_SINCE),
+	    i18n(lang, M_UPTIME_24H), i18n(lang, M_UPTIME_30D),
+	    i18n(lang, M_RANGE_3H));
+	buf_add(b, "</tr></thead>\n<tbody>\n");
+	for (size_t k = 0; k < n; k++)
+		target_row(b, s, o[k].idx, info);
+	buf_add(b, "</tbody>\n</table>\n</section>\n");
+	free(o);
+}
+
+void
+webpage_index(struct buf *b, const struct web_snapshot *s,
+    const struct web_info *info)
+{
+	int lang = s->language;
+	size_t nbad = 0;
+	char title[128];
+
+	for (size_t i = 0; i < s->ntargets; i++)
+		nbad += s->targets[i].state == TS_DOWN ||
+		    s->targets[i].state == TS_UNREACHABLE;
+	/* the tab title tells of an outage even in a background tab */
+	if (nbad)
+		snprintf(title, sizeof(title), "✕ %zu · %s", nbad,
+		    i18n(lang, M_OVERVIEW));
+	else
+		snprintf(title, sizeof(title), "%s", i18n(lang, M_OVERVIEW));
+	page_head(b, s, title, "", 0);
+	summary(b, s);
+	problems(b, s);
+
+	/* groups in the order they first appear in the configuration */
+	for (size_t i = 0; i < s->ntargets; i++) {
+		const char *g = group_of(&s->targets[i], lang);
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(group_of(&s->targets[j], lang), g) == 0)
+				break;
+		if (j == i)
+			group_table(b, s, g, info);
+	}
+	page_foot(b, s, "");
+}
+
+/* --- events */
+
+static int
+newest_first(const void *a, const void *b)
+{
+	const struct web_event *x = *(const struct web_event *const *)a;
+	const struct web_event *y = *(const struct web_event *const *)b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? 1 : -1;
+	return (x > y) - (x < y);	/* stable: input order */
+}
+
+/* Events sorted newest first (the snapshot should be, but a page that
+ * shows an old change on top would mislead). Caller frees. */
+static const struct web_event **
+sorted_events(const struct web_snapshot *s)
+{
+	const struct web_event **ev = xcalloc(s->nevents, sizeof(*ev));
+
+	for (size_t i = 0; i < s->nevents; i++)
+		ev[i] = &s->events[i];
+	qsort(ev, s->nevents, sizeof(*ev), newest_first);
+	return ev;
+}
+
+static const struct web_target *
+find_target(const struct web_snapshot *s, const char *id)
+{
+	if (id == NULL)
+		return NULL;
+	for (size_t i = 0; i < s->ntargets; i++)
+		if (strcmp(s->targets[i].id, id) == 0)
+			return &s->targets[i];
+	return NULL;
+}
+
+static void
+event_row(struct buf *b, const struct web_snapshot *s,
+    const struct web_event *e, const char *dir, int with_target)
+{
+	int lang = s->language;
+
+	buf_printf(b, "<tr class=\"ev-%s\">", e->event ? (strcmp(e->event,
+	    "state") == 0 ? state_class(valid_state(e->to)) : "daemon") :
+	    "daemon");
+	cell_open(b, "when", lang, M_TIME);
+	time_tag(b, lang, e->at);
+	buf_add(b, "</td>");
+	if (with_target) {
+		cell_open(b, "name", lang, M_TARGET);
+		if (e->target_id) {
+			buf_add(b, "<a href=\"");
+			target_href(b, dir, e->target_id);
+			buf_add(b, "\">");
+			buf_html(b, e->target_name ? e->target_name :
+			    e->target_id);
+			buf_add(b, "</a>");
+		} else
+			buf_add(b, i18n(lang, M_DAEMON));
+		buf_add(b, "</td>");
+	}
+	cell_open(b, "change", lang, M_CHANGE);
+	if (e->event && strcmp(e->event, "state") == 0) {
+		badge(b, lang, e->from);
+		buf_add(b, " <span class=\"arrow\" aria-hidden=\"true\">→</span> ");
+		badge(b, lang, e->to);
+	} else if (e->event && strcmp(e->event, "start") == 0)
+		buf_add(b, i18n(lang, M_EV_START));
+	else if (e->event && strcmp(e->event, "stop") == 0)
+		buf_add(b, i18n(lang, M_EV_STOP));
+	else
+		buf_html(b, e->event ? e->event : "?");
+	buf_add(b, "</td>");
+	cell_open(b, "why", lang, M_REASON);
+	if (e->why)
+		buf_html(b, e->why);
+	buf_add(b, "</td></tr>\n");
+}
+
+static void
+events_table(struct buf *b, const struct web_snapshot *s, const char *dir,
+    const char *only_id, size_t max)
+{
+	int lang = s->language;
+	const struct web_event **ev = sorted_events(s);
+	size_t shown = 0;
+
+	for (size_t i = 0; i < s->nevents && shown < max; i++) {
+		if (only_id && (ev[i]->target_id == NULL ||
+		    strcmp(ev[i]->target_id, only_id) != 0))
+			continue;
+		if (shown++ == 0) {
+			buf_add(b, "<table class=\"events\">\n<thead><tr>");
+			buf_printf(b, "<th>%s</th>", i18n(lang, M_TIME));
+			if (only_id == NULL)
+				buf_printf(b, "<th>%s</th>",
+				    i18n(lang, M_TARGET));
+			buf_printf(b, "<th>%s</th><th>%s</th></tr></thead>\n"
+			    "<tbody>\n", i18n(lang, M_CHANGE),
+			    i18n(lang, M_REASON));
+		}
+		event_row(b, s, ev[i], dir, only_id == NULL);
+	}
+	if (shown)
+		buf_add(b, "</tbody>\n</table>\n");
+	else
+		buf_printf(b, "<p class=\"none\">%s</p>\n",
+		    i18n(lang, M_NO_EVENTS));
+	free(ev);
+}
+
+void
+webpage_events(struct buf *b, const struct web_snapshot *s)
+{
+	int lang = s->language;
+
+	page_head(b, s, i18n(lang, M_EVENTS), "", 1);
+	buf_printf(b, "<h1>%s</h1>\n", i18n(lang, M_RECENT_EVENTS));
+	events_table(b, s, "t/", NULL, (size_t)-1);
+	page_foot(b, s, "");
+}
+
+/* --- t/ID.html */
+
+static void
+fact(struct buf *b, int lang, int label)
+{
+	buf_printf(b, "<div><dt>%s</dt><dd>", i18n(lang, label));
+}
+
+static void
+facts(struct buf *b, const struct web_snapshot *s, size_t i,
+    const struct web_info *info)
+{
+	const struct web_target *t = &s->targets[i];
+	const struct round_stats *r = &t->last;
+	int lang = s->language, have = t->last_round != 0;
+	char v[64], w[64], x[64];
+
+	buf_add(b, "<dl class=\"facts\">\n");
+	fact(b, lang, M_STATE);
+	badge(b, lang, t->state);
+	if (t->since) {
+		buf_add(b, "<br>");
+		since_phrase(b, lang, t, s->generated);
+	}
+	buf_add(b, "</dd></div>\n");
+	if (t->why && *t->why && t->state != TS_UP) {
+		fact(b, lang, M_REASON);
+		buf_html(b, t->why);
+		buf_add(b, "</dd></div>\n");
+	}
+	fact(b, lang, M_LATENCY_MEDIAN);
+	fmt_ms(lang, have ? r->median : NAN, v, sizeof(v));
+	buf_printf(b, "<strong>%s</strong></dd></div>\n", v);
+	fact(b, lang, M_LATENCY);
+	fmt_ms(lang, have ? r->min : NAN, v, sizeof(v));
+	fmt_ms(lang, have ? r->avg : NAN, w, sizeof(w));
+	fmt_ms(lang, have ? r->max : NAN, x, sizeof(x));
+	buf_printf(b, "<span class=\"mmm\"><span>%s</span> %s</span>"
+	    "<span class=\"mmm\"><span>%s</span> %s</span>"
+	    "<span class=\"mmm\"><span>%s</span> %s</span></dd></div>\n",
+	    i18n(lang, M_MIN), v, i18n(lang, M_AVG), w, i18n(lang, M_MAX), x);
+	fact(b, lang, M_LOSS);
+	fmt_loss(lang, have ? r->loss_pct : NAN, v, sizeof(v));
+	buf_printf(b, "<strong>%s</strong>", v);
+	if (have && r->sent > 0)
+		buf_printf(b, " <span class=\"meta\">(%s: %u / %u)</span>",
+		    i18n(lang, M_PACKETS), r->received, r->sent);
+	buf_add(b, "</dd></div>\n");
+	fact(b, lang, M_JITTER);
+	fmt_ms(lang, have ? r->jitter : NAN, v, sizeof(v));
+	buf_printf(b, "%s</dd></div>\n", v);
+	fact(b, lang, M_UPTIME_24H);
+	fmt_uptime(lang, info[i].uptime_24h, v, sizeof(v));
+	buf_printf(b, "%s</dd></div>\n", v);
+	fact(b, lang, M_UPTIME_30D);
+	fmt_uptime(lang, info[i].uptime_30d, v, sizeof(v));
+	buf_printf(b, "%s</dd></div>\n", v);
+	fact(b, lang, M_LAST_ROUND);
+	time_tag(b, lang, t->last_round);
+	buf_add(b, "</dd></div>\n");
+	if (t->interval > 0) {
+		fact(b, lang, M_INTERVAL);
+		i18n_duration(lang, t->interval, v, sizeof(v));
+		buf_printf(b, "%s</dd></div>\n", v);
+	}
+	if (t->parent_id) {
+		const struct web_target *p = find_target(s, t->parent_id);
+
+		fact(b, lang, M_PARENT);
+		buf_add(b, "<a href=\"");
+		target_href(b, "", t->parent_id);
+		buf_add(b, "\">");
+		buf_html(b, p ? p->name : t->parent_id);
+		buf_add(b, "</a>");
+		if (p) {
+			buf_add(b, " ");
+			badge(b, lang, p->state);
+		}
+		buf_add(b, "</dd></div>\n");
+	}
+	buf_add(b, "</dl>\n");
+}
+
+static void
+graph_img(struct buf *b, const struct web_target *t, enum graph_kind k,
+    enum graph_range r, time_t mtime, int lang)
+{
+	char file[160];
+
+	/* the image links to itself: on a phone it is shown scaled down */
+	graph_file(t->id, k, r, file, sizeof(file));
+	buf_add(b, "<a href=\"../g/");
+	buf_url(b, file);
+	buf_printf(b, "?v=%lld\"><img src=\"../g/", (long long)mtime);
+	buf_url(b, file);
+	buf_printf(b, "?v=%lld\" width=\"680\" height=\"240\" loading=\"lazy\" "
+	    "alt=\"", (long long)mtime);
+	buf_add(b, i18n(lang, k == GK_LOSS ? M_G_LOSS_GRAPH :
+	    M_G_LATENCY_GRAPH));
+	buf_add(b, ", ");
+	buf_add(b, i18n(lang, M_RANGE_3H + (int)r));
+	buf_add(b, "\"></a>");
+}
+
+static void
+graphs(struct buf *b, const struct web_snapshot *s, size_t i,
+    const struct web_info *info)
+{
+	const struct web_target *t = &s->targets[i];
+	int lang = s->language, any = 0;
+
+	buf_printf(b, "<section class=\"graphs\">\n<h2>%s</h2>\n"
+	    "<nav class=\"ranges\">", i18n(lang, M_GRAPHS));
+	for (int r = 0; r < GR_COUNT; r++)
+		buf_printf(b, "<a href=\"#r-%s\">%s</a>", graph_range_name(r),
+		    i18n(lang, M_RANGE_3H + r));
+	buf_add(b, "</nav>\n");
+	for (int r = 0; r < GR_COUNT; r++) {
+		if (!info[i].graph[GK_LAT][r] && !info[i].graph[GK_LOSS][r])
+			continue;
+		any = 1;
+		buf_printf(b, "<figure id=\"r-%s\">\n<figcaption>%s</figcaption>"
+		    "\n", graph_range_name(r), i18n(lang, M_RANGE_3H + r));
+		for (int k = 0; k < GK_COUNT; k++)
+			if (info[i].graph[k][r]) {
+				graph_img(b, t, k, r, info[i].graph[k][r],
+				    lang);
+				buf_add(b, "\n");
+			}
+		buf_add(b, "</figure>\n");
+	}
+	if (!any)
+		buf_printf(b, "<p class=\"none\">%s</p>\n",
+		    i18n(lang, M_NO_DATA));
+	buf_add(b, "</section>\n");
+}
+
+void
+webpage_target(struct buf *b, const struct web_snapshot *s, size_t i,
+    const struct web_info *info)
+{
+	const struct web_target *t = &s->targets[i];
+	int lang = s->language;
+	struct buf title;
+
+	buf_init(&title);
+	buf_printf(&title, "%s ", state_sym[valid_state(t->state)]);
+	buf_html(&title, t->name);
+	page_head(b, s, title.p ? title.p : "", "../", -1);
+	buf_free(&title);
+
+	buf_printf(b, "<p class=\"crumbs\"><a href=\"../index.html\">← %s</a>"
+	    " · ", i18n(lang, M_OVERVIEW));
+	buf_html(b, group_of(t, lang));
+	buf_printf(b, "</p>\n<h1 class=\"target st-%s\">",
+	    state_class(valid_state(t->state)));
+	buf_html(b, t->name);
+	buf_add(b, "</h1>\n<p class=\"sub\">");
+	if (t->host && *t->host) {
+		buf_printf(b, "%s: ", i18n(lang, M_HOST));
+		host_port(b, t);
+		buf_add(b, " · ");
+	}
+	buf_printf(b, "%s: ", i18n(lang, M_TYPE));
+	buf_html(b, t->type);
+	buf_add(b, " · ID: <code>");
+	buf_html(b, t->id);
+	buf_add(b, "</code></p>\n");
+
+	facts(b, s, i, info);
+	graphs(b, s, i, info);
+
+	buf_printf(b, "<section class=\"recent\">\n<h2>%s</h2>\n",
+	    i18n(lang, M_RECENT_EVENTS));
+	events_table(b, s, "", t->id, 20);
+	buf_printf(b, "<p><a href=\"../events.html\">%s →</a></p>\n"
+	    "</section>\n", i18n(lang, M_ALL_EVENTS));
+	page_foot(b, s, "../");
+}

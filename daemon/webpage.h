@@ -1,0 +1,57 @@
+/*
+ * The HTML pages of the static web site, written into a growable
+ * buffer: the overview (index.html), one page per target (t/ID.html)
+ * and the event list (events.html).  Pure text production, no I/O:
+ * web.c gathers what the pages show (uptime, which graphs exist) and
+ * writes the files.
+ *
+ * Every string that comes from the configuration or the network goes
+ * through buf_html() (escaped, made valid UTF-8); links are relative, so
+ * web_dir can be served under any prefix.
+ */
+#ifndef TRAMON_WEBPAGE_H
+#define TRAMON_WEBPAGE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "graph.h"
+#include "web.h"
+
+struct buf {
+	char *p;		/* NUL-terminated once anything was added */
+	size_t len, cap;
+};
+
+void buf_init(struct buf *);
+void buf_free(struct buf *);
+void buf_add(struct buf *, const char *);
+void buf_addn(struct buf *, const char *, size_t);
+void buf_printf(struct buf *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Text or attribute value: & < > " ' escaped, invalid UTF-8 and control
+ * characters replaced by U+FFFD. */
+void buf_html(struct buf *, const char *);
+
+/* One URL path component, percent-encoded (RFC 3986 unreserved kept). */
+void buf_url(struct buf *, const char *);
+
+/* A copy of `s` that is valid UTF-8 (invalid bytes become U+FFFD). */
+char *utf8_clean(const char *s);
+
+/* What the renderer found out about a target, beside the snapshot. */
+struct web_info {
+	double uptime_24h, uptime_30d;      /* percent; NAN = no data */
+	time_t graph[GK_COUNT][GR_COUNT];   /* PNG mtime; 0 = no graph */
+	time_t spark;                       /* likewise for the sparkline */
+};
+
+/* The pages; `info` has one entry per snapshot target. */
+void webpage_index(struct buf *, const struct web_snapshot *,
+    const struct web_info *info);
+void webpage_target(struct buf *, const struct web_snapshot *, size_t i,
+    const struct web_info *info);
+void webpage_events(struct buf *, const struct web_snapshot *);
+
+#endif /* TRAMON_WEBPAGE_H */
