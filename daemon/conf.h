@@ -1,10 +1,11 @@
 /*
- * Configuration: libconfig file -> validated, immutable struct conf.
+ * Configuration: libconfig file -> validated struct conf.
  *
  * conf_load() reads and checks the whole file and reports every problem it
  * finds as "FILE:LINE: message" through the error callback; it returns a
- * conf only if there were none.  A loaded conf is never modified: reload
- * builds a new one and swaps it in.
+ * conf only if there were none.  Reload builds a new conf and swaps it in;
+ * tramond first pins the settings that only take effect at start-up (such
+ * as state_dir) in the new one, and nothing changes a conf after that.
  */
 #ifndef TRAMON_CONF_H
 #define TRAMON_CONF_H

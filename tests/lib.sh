@@ -222,6 +222,8 @@ tramond_start() {
 	[ -z "$TRAMOND_PID" ] || hard_error "tramond already started"
 	[ -x "$bin" ] || hard_error "$bin not built"
 	TRAMOND_LOG=$TEST_TMP/tramond.log
+	# the stylesheet of this source tree, not an installed one
+	export TRAMON_ASSET_DIR=$top_srcdir/web
 	if [ "${TRAMON_VALGRIND:-0}" = 1 ]; then
 		local supp=()
 		# leaks inside libraries (fontconfig, pango via rrd_graph)

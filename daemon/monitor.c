@@ -1,0 +1,841 @@
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conf.h"
+#include "journal.h"
+#include "log.h"
+#include "monitor.h"
+#include "probe.h"
+#include "scheduler.h"
+#include "state.h"
+#include "stats.h"
+#include "store.h"
+#include "util.h"
+#include "web.h"
+#include "worker.h"
+
+#define RECENT_EVENTS 200       /* kept for the events page */
+#define SAVE_DELAY_S 2          /* state changes are saved this soon */
+#define SAVE_EVERY_S 60         /* counters are saved this often anyway */
+#define WEB_SOON_S 1            /* pages follow a state change this fast */
+
+/* A target at run time; lives as long as its id stays configured. */
+struct target_rt {
+	int idx;                    /* in M.conf->targets */
+	struct sched_target *sched;
+	double *scratch;            /* sorting space for a round's rtts */
+	size_t nscratch;
+};
+
+static struct {
+	struct event_base *base;
+	struct conf *conf;
+	struct target_rt **rt;      /* conf->ntargets entries */
+	struct tstatus *st;
+	struct state_model model;
+	struct web_event recent[RECENT_EVENTS];  /* a ring, newest at head-1 */
+	size_t nrecent, head;
+	struct event *web_timer, *web_soon, *save_timer;
+	struct worker *saver;
+	int save_queued;
+	time_t started;
+} M;
+
+const struct conf *
+monitor_conf(void)
+{
+	return M.conf;
+}
+
+/* ---- recent events (for the pages) ---- */
+
+static void
+web_event_clear(struct web_event *e)
+{
+	free(e->target_id);
+	free(e->target_name);
+	free(e->event);
+	free(e->why);
+	memset(e, 0, sizeof(*e));
+}
+
+static void
+remember(time_t at, const char *event, const char *id, const char *name,
+    int from, int to, const char *why)
+{
+	struct web_event *e = &M.recent[M.head];
+
+	web_event_clear(e);
+	e->at = at;
+	e->event = xstrdup(event);
+	e->target_id = id ? xstrdup(id) : NULL;
+	e->target_name = name ? xstrdup(name) : NULL;
+	e->from = from;
+	e->to = to;
+	e->why = why && *why ? xstrdup(why) : NULL;
+	M.head = (M.head + 1) % RECENT_EVENTS;
+	if (M.nrecent < RECENT_EVENTS)
+		M.nrecent++;
+}
+
+static int
+seed_one(void *arg, json_t *ev, unsigned lineno)
+{
+	const char *event = json_string_value(json_object_get(ev, "event"));
+	const char *id = json_string_value(json_object_get(ev, "target"));
+	const char *from = json_string_value(json_object_get(ev, "from"));
+	const char *to = json_string_value(json_object_get(ev, "to"));
+	const char *why = json_string_value(json_object_get(ev, "reason"));
+	json_int_t ts = json_integer_value(json_object_get(ev, "ts"));
+	int i;
+
+	(void)arg;
+	(void)lineno;
+	if (event == NULL || ts <= 0)
+		return 0;
+	if (strcmp(event, "state") == 0 && id && from && to) {
+		i = conf_target_index(M.conf, id);
+		remember((time_t)ts, event, id,
+		    i >= 0 ? M.conf->targets[i].pub.name : id,
+		    tstate_parse(from) < 0 ? TS_UNKNOWN : tstate_parse(from),
+		    tstate_parse(to) < 0 ? TS_UNKNOWN : tstate_parse(to), why);
+	} else if (strcmp(event, "start") == 0 || strcmp(event, "stop") == 0)
+		remember((time_t)ts, event, NULL, NULL, 0, 0, NULL);
+	return 0;
+}
+
+/* The events page starts with what the journal of this month and the
+ * last one already holds. */
+static void
+seed_recent(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char *paths[2];
+	unsigned skipped;
+
+	localtime_r(&now, &tm);
+	tm.tm_mday = 1;
+	tm.tm_mon -= 1;
+	tm.tm_isdst = -1;
+	paths[0] = journal_path(M.conf->state_dir, mktime(&tm));
+	paths[1] = journal_path(M.conf->state_dir, now);
+	for (int i = 0; i < 2; i++) {
+		if (journal_read(paths[i], seed_one, NULL, &skipped) == 0 &&
+		    skipped)
+			log_warnx("journal %s: %u unreadable line(s) skipped",
+			    paths[i], skipped);
+		free(paths[i]);
+	}
+}
+
+/* ---- state persistence ---- */
+
+static char *
+state_file(void)
+{
+	return xasprintf("%s/state.json", M.conf->state_dir);
+}
+
+static json_t *
+num_or_null(double v)
+{
+	return isnan(v) || isinf(v) ? json_null() : json_real(v);
+}
+
+static double
+num_get(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static json_t *
+status_to_json(const struct tstatus *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "state", json_string(tstate_name(s->state)));
+	json_object_set_new(o, "since", json_integer(s->since));
+	json_object_set_new(o, "streak_since", json_integer(s->streak_since));
+	json_object_set_new(o, "fails", json_integer(s->fails));
+	json_object_set_new(o, "goods", json_integer(s->goods));
+	json_object_set_new(o, "oks", json_integer(s->oks));
+	json_object_set_new(o, "slows", json_integer(s->slows));
+	json_object_set_new(o, "pending", json_boolean(s->pending));
+	json_object_set_new(o, "last_round", json_integer(s->last_round));
+	json_object_set_new(o, "sent", json_integer(s->last.sent));
+	json_object_set_new(o, "received", json_integer(s->last.received));
+	json_object_set_new(o, "loss_pct", num_or_null(s->last.loss_pct));
+	json_object_set_new(o, "min", num_or_null(s->last.min));
+	json_object_set_new(o, "median", num_or_null(s->last.median));
+	json_object_set_new(o, "avg", num_or_null(s->last.avg));
+	json_object_set_new(o, "max", num_or_null(s->last.max));
+	json_object_set_new(o, "jitter", num_or_null(s->last.jitter));
+	json_object_set_new(o, "why", json_string(s->why));
+	return o;
+}
+
+static void
+status_from_json(struct tstatus *s, json_t *o)
+{
+	const char *state = json_string_value(json_object_get(o, "state"));
+	const char *why = json_string_value(json_object_get(o, "why"));
+	int st = state ? tstate_parse(state) : -1;
+
+	if (st < 0 || st == TS_MAINTENANCE)
+		st = TS_UNKNOWN;
+	s->state = st;
+	s->since = json_integer_value(json_object_get(o, "since"));
+	s->streak_since = json_integer_value(json_object_get(o,
+	    "streak_since"));
+	s->fails = json_integer_value(json_object_get(o, "fails"));
+	s->goods = json_integer_value(json_object_get(o, "goods"));
+	s->oks = json_integer_value(json_object_get(o, "oks"));
+	s->slows = json_integer_value(json_object_get(o, "slows"));
+	s->pending = json_is_true(json_object_get(o, "pending"));
+	s->last_round = json_integer_value(json_object_get(o, "last_round"));
+	s->last.sent = json_integer_value(json_object_get(o, "sent"));
+	s->last.received = json_integer_value(json_object_get(o, "received"));
+	s->last.loss_pct = num_get(o, "loss_pct");
+	s->last.min = num_get(o, "min");
+	s->last.median = num_get(o, "median");
+	s->last.avg = num_get(o, "avg");
+	s->last.max = num_get(o, "max");
+	s->last.jitter = num_get(o, "jitter");
+	for (int i = 0; i < STATS_NQ; i++)
+		s->last.q[i] = NAN;
+	snprintf(s->why, sizeof(s->why), "%s", why ? why : "");
+}
+
+static void
+status_clear(struct tstatus *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = TS_UNKNOWN;
+	s->last.loss_pct = s->last.min = s->last.median = NAN;
+	s->last.avg = s->last.max = s->last.jitter = NAN;
+	for (int i = 0; i < STATS_NQ; i++)
+		s->last.q[i] = NAN;
+}
+
+static int
+restore_states(void)
+{
+	char *path = state_file();
+	json_error_t err;
+	json_t *root = json_load_file(path, 0, &err), *targets;
+	int n = 0;
+
+	if (root == NULL) {
+		if (access(path, F_OK) == 0)
+			log_warnx("%s: %s (line %d): starting with unknown "
+			    "states", path, err.text, err.line);
+		free(path);
+		return 0;
+	}
+	targets = json_object_get(root, "targets");
+	for (size_t i = 0; i < M.conf->ntargets; i++) {
+		json_t *o = json_object_get(targets, M.conf->targets[i].pub.id);
+
+		if (json_is_object(o)) {
+			status_from_json(&M.st[i], o);
+			n++;
+		}
+	}
+	json_decref(root);
+	free(path);
+	return n;
+}
+
+struct save_job {
+	char *path;
+	char *text;
+};
+
+static void
+save_run(void *arg)
+{
+	struct save_job *j = arg;
+
+	if (file_replace(j->path, j->text, strlen(j->text), 1) == -1)
+		log_warn("cannot save the states to %s", j->path);
+}
+
+static void
+save_done(void *arg)
+{
+	struct save_job *j = arg;
+
+	free(j->path);
+	free(j->text);
+	free(j);
+}
+
+static char *
+states_text(void)
+{
+	json_t *root = json_object(), *targets = json_object();
+	char *text;
+
+	json_object_set_new(root, "saved", json_integer(time(NULL)));
+	for (size_t i = 0; i < M.conf->ntargets; i++)
+		json_object_set_new(targets, M.conf->targets[i].pub.id,
+		    status_to_json(&M.st[i]));
+	json_object_set_new(root, "targets", targets);
+	text = json_dumps(root, JSON_INDENT(1));
+	json_decref(root);
+	return text;
+}
+
+static void
+save_states(evutil_socket_t fd, short what, void *arg)
+{
+	struct save_job *j = xcalloc(1, sizeof(*j));
+	struct timeval tv = { SAVE_EVERY_S, 0 };
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	j->path = state_file();
+	j->text = states_text();
+	worker_submit(M.saver, save_run, save_done, j);
+	M.save_queued = 0;
+	evtimer_add(M.save_timer, &tv);
+}
+
+static void
+save_soon(void)
+{
+	struct timeval tv = { SAVE_DELAY_S, 0 };
+
+	if (!M.save_queued) {
+		M.save_queued = 1;
+		evtimer_add(M.save_timer, &tv);
+	}
+}
+
+/* ---- pages ---- */
+
+static struct web_snapshot *
+snapshot(void)
+{
+	const struct conf *c = M.conf;
+	struct web_snapshot *s = xcalloc(1, sizeof(*s));
+
+	s->generated = time(NULL);
+	s->district = xstrdup(c->name);
+	s->language = c->language;
+	s->web_dir = xstrdup(c->web_dir);
+	s->rrdcached = xstrdup(c->rrdcached);
+	s->refresh = c->web_refresh;
+	s->targets = xcalloc(c->ntargets, sizeof(*s->targets));
+	s->ntargets = c->ntargets;
+	for (size_t i = 0; i < c->ntargets; i++) {
+		const struct target_def *d = &c->targets[i];
+		const struct tstatus *st = &M.st[i];
+		struct web_target *w = &s->targets[i];
+
+		w->id = xstrdup(d->pub.id);
+		w->name = xstrdup(d->pub.name);
+		w->group = xstrdup(d->group);
+		w->type = xstrdup(d->type);
+		w->host = d->pub.host ? xstrdup(d->pub.host) : NULL;
+		w->port = d->pub.port;
+		w->interval = (int)lround(d->pub.interval);
+		w->state = st->state;
+		w->since = st->since;
+		w->last_round = st->last_round;
+		w->last = st->last;
+		w->why = st->why[0] ? xstrdup(st->why) : NULL;
+		w->parent_id = d->parent_id ? xstrdup(d->parent_id) : NULL;
+		w->smoke = d->probe && (d->probe->ops->flags & TM_PROBE_SMOKE);
+		w->rrd = store_path(c, d->pub.id);
+	}
+	s->events = xcalloc(M.nrecent ? M.nrecent : 1, sizeof(*s->events));
+	for (size_t k = 0; k < M.nrecent; k++) {
+		const struct web_event *e =
+		    &M.recent[(M.head + RECENT_EVENTS - 1 - k) % RECENT_EVENTS];
+		struct web_event *o = &s->events[k];
+
+		*o = *e;
+		o->event = xstrdup(e->event);
+		o->target_id = e->target_id ? xstrdup(e->target_id) : NULL;
+		o->target_name = e->target_name ? xstrdup(e->target_name) :
+		    NULL;
+		o->why = e->why ? xstrdup(e->why) : NULL;
+	}
+	s->nevents = M.nrecent;
+	return s;
+}
+
+static void
+web_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { M.conf->web_refresh, 0 };
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	web_render(snapshot());
+	evtimer_add(M.web_timer, &tv);
+}
+
+static void
+web_soon(void)
+{
+	struct timeval tv = { WEB_SOON_S, 0 };
+
+	if (!evtimer_pending(M.web_soon, NULL))
+		evtimer_add(M.web_soon, &tv);
+}
+
+static void
+web_soon_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	web_render(snapshot());
+}
+
+/* ---- rounds and state changes ---- */
+
+static void
+state_changed(void *arg, const struct state_change *ch)
+{
+	const struct target_def *d = &M.conf->targets[ch->target];
+	json_t *ev = json_object();
+	char since[40];
+
+	(void)arg;
+	json_object_set_new(ev, "event", json_string("state"));
+	json_object_set_new(ev, "target", json_string(d->pub.id));
+	json_object_set_new(ev, "from", json_string(tstate_name(ch->from)));
+	json_object_set_new(ev, "to", json_string(tstate_name(ch->to)));
+	iso8601(ch->streak_since, since, sizeof(since));
+	json_object_set_new(ev, "streak_since", json_string(since));
+	if (ch->parent >= 0)
+		json_object_set_new(ev, "parent",
+		    json_string(M.conf->targets[ch->parent].pub.id));
+	if (ch->why)
+		json_object_set_new(ev, "reason", json_string(ch->why));
+	journal_append(ev, ch->at);
+
+	if (ch->parent >= 0)
+		log_info("%s: %s -> %s (parent %s is %s)", d->pub.id,
+		    tstate_name(ch->from), tstate_name(ch->to),
+		    M.conf->targets[ch->parent].pub.id,
+		    tstate_name(M.st[ch->parent].state));
+	else
+		log_info("%s: %s -> %s%s%s%s", d->pub.id,
+		    tstate_name(ch->from), tstate_name(ch->to),
+		    ch->why ? " (" : "", ch->why ? ch->why : "",
+		    ch->why ? ")" : "");
+	remember(ch->at, "state", d->pub.id, d->pub.name, ch->from, ch->to,
+	    ch->why);
+	save_soon();
+	web_soon();
+}
+
+static void
+round_result(void *owner, const struct tm_result *res, time_t started)
+{
+	struct target_rt *rt = owner;
+	const struct target_def *d = &M.conf->targets[rt->idx];
+	struct round_stats rs;
+	char why[96];
+	enum outcome out;
+	time_t now = time(NULL);
+
+	(void)started;
+	if (res->received > rt->nscratch) {
+		rt->scratch = xreallocarray(rt->scratch, res->received,
+		    sizeof(double));
+		rt->nscratch = res->received;
+	}
+	stats_compute(res, rt->scratch, &rs);
+	out = state_classify(M.conf, rt->idx, &rs, res->error, why,
+	    sizeof(why));
+	log_debug("%s: round: %u/%u answered, median %.2f ms, loss %.1f%%%s%s",
+	    d->pub.id, rs.received, rs.sent, rs.median * 1e3, rs.loss_pct,
+	    res->error ? ", " : "", res->error ? res->error : "");
+	state_round(&M.model, rt->idx, out, &rs, why, now);
+	store_round(d, now, &rs, res->values);
+}
+
+/* ---- configuration ---- */
+
+static struct target_rt *
+rt_new(int idx)
+{
+	struct target_rt *rt = xcalloc(1, sizeof(*rt));
+
+	rt->idx = idx;
+	return rt;
+}
+
+static void
+rt_start(struct target_rt *rt)
+{
+	const struct target_def *d = &M.conf->targets[rt->idx];
+
+	rt->sched = sched_add(M.base, d->probe, d->probe_conf, &d->pub,
+	    round_result, rt);
+}
+
+static void
+rt_free(struct target_rt *rt)
+{
+	sched_remove(rt->sched);
+	free(rt->scratch);
+	free(rt);
+}
+
+static void
+model_init(void)
+{
+	M.model.conf = M.conf;
+	M.model.st = M.st;
+	M.model.changed = state_changed;
+	M.model.arg = NULL;
+}
+
+int
+monitor_start(struct event_base *base, struct conf *conf)
+{
+	json_t *ev;
+	int restored;
+	struct timeval tv = { 2, 0 };
+
+	M.base = base;
+	M.conf = conf;
+	M.started = time(NULL);
+	M.saver = worker_new(base, "tm-state");
+	M.st = xcalloc(conf->ntargets ? conf->ntargets : 1, sizeof(*M.st));
+	for (size_t i = 0; i < conf->ntargets; i++)
+		status_clear(&M.st[i]);
+	restored = restore_states();
+	model_init();
+	seed_recent();
+
+	ev = json_object();
+	json_object_set_new(ev, "event", json_string("start"));
+	json_object_set_new(ev, "version", json_string(PACKAGE_VERSION));
+	json_object_set_new(ev, "targets", json_integer(conf->ntargets));
+	json_object_set_new(ev, "restored", json_integer(restored));
+	journal_append(ev, 0);
+	remember(time(NULL), "start", NULL, NULL, 0, 0, NULL);
+
+	M.rt = xcalloc(conf->ntargets ? conf->ntargets : 1, sizeof(*M.rt));
+	for (size_t i = 0; i < conf->ntargets; i++) {
+		M.rt[i] = rt_new((int)i);
+		rt_start(M.rt[i]);
+	}
+	M.save_timer = evtimer_new(base, save_states, NULL);
+	M.web_timer = evtimer_new(base, web_tick, NULL);
+	M.web_soon = evtimer_new(base, web_soon_cb, NULL);
+	evtimer_add(M.web_timer, &tv);	/* first pages right away */
+	tv.tv_sec = SAVE_EVERY_S;
+	evtimer_add(M.save_timer, &tv);
+	log_info("monitoring %zu target(s)%s", conf->ntargets,
+	    restored ? ", states restored" : "");
+	return 0;
+}
+
+void
+monitor_reload(struct conf *nc)
+{
+	struct conf *oc = M.conf;
+	struct target_rt **nrt = xcalloc(nc->ntargets ? nc->ntargets : 1,
+	    sizeof(*nrt));
+	struct tstatus *nst = xcalloc(nc->ntargets ? nc->ntargets : 1,
+	    sizeof(*nst));
+	size_t kept = 0, changed = 0, added = 0, removed = 0;
+	json_t *ev;
+
+	for (size_t i = 0; i < nc->ntargets; i++) {
+		struct target_def *nd = &nc->targets[i];
+		int o = conf_target_index(oc, nd->pub.id);
+
+		status_clear(&nst[i]);
+		if (o < 0) {
+			nrt[i] = rt_new((int)i);
+			added++;
+			continue;
+		}
+		nst[i] = M.st[o];
+		nrt[i] = M.rt[o];
+		M.rt[o] = NULL;
+		nrt[i]->idx = (int)i;
+		if (oc->targets[o].digest == nd->digest &&
+		    oc->targets[o].probe == nd->probe) {
+			/* Unchanged: the probe keeps its data and rounds;
+			 * the new conf's fresh copy is released with the
+			 * old conf. */
+			void *p = nd->probe_conf;
+
+			nd->probe_conf = oc->targets[o].probe_conf;
+			oc->targets[o].probe_conf = p;
+			sched_retarget(nrt[i]->sched, &nd->pub, nrt[i]);
+			kept++;
+		} else {
+			sched_remove(nrt[i]->sched);
+			nrt[i]->sched = NULL;
+			/* its counters meant something else */
+			nst[i].fails = nst[i].goods = 0;
+			nst[i].oks = nst[i].slows = 0;
+			nst[i].pending = 0;
+			changed++;
+		}
+	}
+	for (size_t o = 0; o < oc->ntargets; o++)
+		if (M.rt[o]) {
+			rt_free(M.rt[o]);
+			removed++;
+		}
+	free(M.rt);
+	free(M.st);
+	M.rt = nrt;
+	M.st = nst;
+	M.conf = nc;
+	model_init();
+	for (size_t i = 0; i < nc->ntargets; i++)
+		if (nrt[i]->sched == NULL)
+			rt_start(nrt[i]);
+	store_reconf(nc);
+	conf_free(oc);
+
+	ev = json_object();
+	json_object_set_new(ev, "event", json_string("reload"));
+	json_object_set_new(ev, "kept", json_integer(kept));
+	json_object_set_new(ev, "changed", json_integer(changed));
+	json_object_set_new(ev, "added", json_integer(added));
+	json_object_set_new(ev, "removed", json_integer(removed));
+	journal_append(ev, 0);
+	log_info("configuration reloaded: %zu unchanged, %zu changed, "
+	    "%zu added, %zu removed", kept, changed, added, removed);
+	save_soon();
+	web_soon();
+}
+
+void
+monitor_stop(void)
+{
+	json_t *ev;
+	char *path, *text;
+
+	if (M.conf == NULL)
+		return;
+	for (size_t i = 0; i < M.conf->ntargets; i++)
+		rt_free(M.rt[i]);
+	free(M.rt);
+	M.rt = NULL;
+
+	ev = json_object();
+	json_object_set_new(ev, "event", json_string("stop"));
+	journal_append(ev, 0);
+
+	worker_free(M.saver);	/* finish a save in flight first */
+	M.saver = NULL;
+	path = state_file();
+	text = states_text();
+	if (file_replace(path, text, strlen(text), 1) == -1)
+		log_warn("cannot save the states to %s", path);
+	free(path);
+	free(text);
+
+	event_free(M.save_timer);
+	event_free(M.web_timer);
+	event_free(M.web_soon);
+	for (size_t k = 0; k < RECENT_EVENTS; k++)
+		web_event_clear(&M.recent[k]);
+	free(M.st);
+	conf_free(M.conf);
+	memset(&M, 0, sizeof(M));
+}
+
+/* ---- status for tramonctl, /metrics ---- */
+
+json_t *
+monitor_status(void)
+{
+	const struct conf *c = M.conf;
+	json_t *root = json_object(), *arr = json_array();
+	char stamp[40];
+
+	iso8601(time(NULL), stamp, sizeof(stamp));
+	json_object_set_new(root, "generated", json_string(stamp));
+	for (size_t i = 0; i < c->ntargets; i++) {
+		const struct target_def *d = &c->targets[i];
+		const struct tstatus *s = &M.st[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", json_string(d->pub.id));
+		json_object_set_new(o, "name", json_string(d->pub.name));
+		json_object_set_new(o, "group", json_string(d->group));
+		json_object_set_new(o, "type", json_string(d->type));
+		json_object_set_new(o, "host",
+		    d->pub.host ? json_string(d->pub.host) : json_null());
+		json_object_set_new(o, "state",
+		    json_string(tstate_name(s->state)));
+		if (s->since) {
+			iso8601(s->since, stamp, sizeof(stamp));
+			json_object_set_new(o, "since", json_string(stamp));
+		} else
+			json_object_set_new(o, "since", json_null());
+		json_object_set_new(o, "rtt_ms",
+		    num_or_null(s->last.median * 1e3));
+		json_object_set_new(o, "loss_pct",
+		    num_or_null(s->last.loss_pct));
+		json_object_set_new(o, "jitter_ms",
+		    num_or_null(s->last.jitter * 1e3));
+		if (s->last_round) {
+			iso8601(s->last_round, stamp, sizeof(stamp));
+			json_object_set_new(o, "last_round",
+			    json_string(stamp));
+		} else
+			json_object_set_new(o, "last_round", json_null());
+		json_object_set_new(o, "reason",
+		    s->why[0] ? json_string(s->why) : json_null());
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(root, "targets", arr);
+	return root;
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		b->cap = (b->cap + (size_t)n + 1) * 2;
+		b->p = xreallocarray(b->p, b->cap, 1);
+	}
+}
+
+/* Label values are ids ([a-z0-9_-]) or interface names: escape anyway. */
+static void
+blabel(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			bprintf(b, "\\%c", *s);
+		else if (*s == '\n')
+			bprintf(b, "\\n");
+		else
+			bprintf(b, "%c", *s);
+	}
+}
+
+static void
+emit_counter(void *arg, const char *name, uint64_t value)
+{
+	struct buf *b = arg;
+
+	bprintf(b, "tramon_probe_events_total{counter=\"");
+	blabel(b, name);
+	bprintf(b, "\"} %llu\n", (unsigned long long)value);
+}
+
+char *
+monitor_metrics(void)
+{
+	const struct conf *c = M.conf;
+	struct buf b = { xmalloc(4096), 0, 4096 };
+
+	b.p[0] = '\0';
+	bprintf(&b, "# HELP tramon_target_up 1 if the target answered its "
+	    "last round.\n# TYPE tramon_target_up gauge\n");
+	for (size_t i = 0; i < c->ntargets; i++) {
+		const struct tstatus *s = &M.st[i];
+
+		bprintf(&b, "tramon_target_up{target=\"");
+		blabel(&b, c->targets[i].pub.id);
+		bprintf(&b, "\"} %d\n", s->last_round && s->last.received > 0);
+	}
+	bprintf(&b, "# HELP tramon_target_state 1 for the target's current "
+	    "state.\n# TYPE tramon_target_state gauge\n");
+	for (size_t i = 0; i < c->ntargets; i++)
+		for (int st = 0; st < TS_COUNT; st++) {
+			bprintf(&b, "tramon_target_state{target=\"");
+			blabel(&b, c->targets[i].pub.id);
+			bprintf(&b, "\",state=\"%s\"} %d\n", tstate_name(st),
+			    M.st[i].state == (enum tstate)st);
+		}
+	bprintf(&b, "# HELP tramon_ping_rtt_seconds Round-trip time of the "
+	    "last round.\n# TYPE tramon_ping_rtt_seconds gauge\n");
+	for (size_t i = 0; i < c->ntargets; i++) {
+		const struct round_stats *l = &M.st[i].last;
+		static const struct {
+			const char *q;
+			size_t off;
+		} qs[] = {
+			{ "0", offsetof(struct round_stats, min) },
+			{ "0.5", offsetof(struct round_stats, median) },
+			{ "1", offsetof(struct round_stats, max) },
+		};
+
+		if (strcmp(c->targets[i].type, "ping") != 0 ||
+		    M.st[i].last_round == 0)
+			continue;
+		for (size_t k = 0; k < nitems(qs); k++) {
+			double v = *(const double *)((const char *)l +
+			    qs[k].off);
+
+			bprintf(&b, "tramon_ping_rtt_seconds{target=\"");
+			blabel(&b, c->targets[i].pub.id);
+			bprintf(&b, "\",quantile=\"%s\"} ", qs[k].q);
+			bprintf(&b, isnan(v) ? "NaN\n" : "%.6f\n", v);
+		}
+	}
+	bprintf(&b, "# HELP tramon_ping_loss_ratio Share of echoes lost in "
+	    "the last round.\n# TYPE tramon_ping_loss_ratio gauge\n");
+	for (size_t i = 0; i < c->ntargets; i++) {
+		double loss = M.st[i].last.loss_pct;
+
+		if (strcmp(c->targets[i].type, "ping") != 0 ||
+		    M.st[i].last_round == 0 || isnan(loss))
+			continue;
+		bprintf(&b, "tramon_ping_loss_ratio{target=\"");
+		blabel(&b, c->targets[i].pub.id);
+		bprintf(&b, "\"} %.4f\n", loss / 100);
+	}
+	bprintf(&b, "# HELP tramon_rounds_running Probe rounds in flight.\n"
+	    "# TYPE tramon_rounds_running gauge\ntramon_rounds_running %u\n",
+	    sched_running());
+	bprintf(&b, "# HELP tramon_store_pending RRD writes queued.\n"
+	    "# TYPE tramon_store_pending gauge\ntramon_store_pending %u\n",
+	    store_pending());
+	bprintf(&b, "# HELP tramon_probe_events_total Packets and events "
+	    "counted by the probes (dropped replies and the like).\n"
+	    "# TYPE tramon_probe_events_total counter\n");
+	for (const struct probe *p = probe_list(); p; p = p->next)
+		if (p->initialised && p->ops->counters)
+			p->ops->counters(emit_counter, &b);
+	return b.p;
+}
