@@ -174,13 +174,19 @@ control_open(struct event_base *base, const char *path, uid_t owner,
 		log_warnx("control socket path too long: %s", path);
 		return -1;
 	}
+	/* A directory we create (/run/tramon) becomes the daemon user's, so
+	 * it can remove the socket and pid file at exit; one that exists
+	 * already (/tmp, say) is left as it is. */
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		if (mkdir_p(dir, 0755) == -1)
-			log_warn("control: mkdir %s", dir);
-		else if (owner != (uid_t)-1 && chown(dir, owner, group) == -1)
-			log_warn("control: chown %s", dir);
+		if (access(dir, F_OK) == -1) {
+			if (mkdir_p(dir, 0755) == -1)
+				log_warn("control: mkdir %s", dir);
+			else if (owner != (uid_t)-1 &&
+			    chown(dir, owner, group) == -1)
+				log_warn("control: chown %s", dir);
+		}
 	}
 	free(dir);
 	if (socket_alive(path)) {

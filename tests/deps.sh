@@ -8,7 +8,7 @@
 set -eu
 
 PACKAGES="
-build-essential autoconf automake libtool pkg-config
+build-essential autoconf automake libtool pkg-config curl
 libevent-dev libconfig-dev librrd-dev libcurl4-openssl-dev libsnmp-dev
 libjansson-dev
 rrdtool rrdcached

@@ -91,8 +91,8 @@ struct tround {
 
 struct tcp_target {
 	const struct tm_host *host;
-	const char *id;		/* owned by the core until release() */
-	const char *name;	/* tc->host */
+	char *id;		/* copies: the core's strings do not */
+	char *name;		/* outlive configure() (tc->host) */
 	int port;
 	double interval;
 	double timeout;
@@ -631,8 +631,15 @@ tcp_configure(const struct tm_host *host, struct tm_cfg *cfg,
 		return NULL;
 	}
 	t->host = host;
-	t->id = tc->id;
-	t->name = tc->host;
+	t->id = strdup(tc->id ? tc->id : "?");
+	t->name = strdup(tc->host);
+	if (t->id == NULL || t->name == NULL) {
+		host->cfg_error(cfg, NULL, "out of memory");
+		free(t->id);
+		free(t->name);
+		free(t);
+		return NULL;
+	}
 	t->port = tc->port;
 	t->interval = tc->interval;
 	t->timeout = tc->timeout;
@@ -643,6 +650,8 @@ tcp_configure(const struct tm_host *host, struct tm_cfg *cfg,
 	} else if (!valid_hostname(t->name)) {
 		host->cfg_error(cfg, "host", "\"%s\" is neither an IP address "
 		    "nor a host name", t->name);
+		free(t->id);
+		free(t->name);
 		free(t);
 		return NULL;
 	}
@@ -704,6 +713,8 @@ tcp_release(void *arg)
 		t->spare = r->next;
 		round_free(r);
 	}
+	free(t->id);
+	free(t->name);
 	free(t);
 }
 

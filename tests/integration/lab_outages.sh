@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+#
+# Outages in the simulated district, with the targets of conf/tramon.conf:
+#  - a commune cut off goes DOWN within down_after x interval (+ slack),
+#    is journaled, shown in status.json and on the page, and comes back;
+#  - a WAN cut makes the WAN router DOWN and every commune and uplink
+#    behind it UNREACHABLE, never DOWN, while the Huyện ủy stays up;
+#  - when the WAN returns, the communes come back UP, except one that is
+#    really down: it is then reported DOWN;
+#  - a closed H.323 port is DOWN while the endpoint still pings.
+#
+. "$top_srcdir/tests/lib.sh"
+need_root
+
+INTERVAL=3
+DOWN_AFTER=2
+UP_AFTER=2
+SLACK=6
+CONF=$TEST_TMP/tramon.conf
+WWW=$TEST_TMP/www
+COMMUNES="tra-mai tra-don tra-leng tra-don2 tra-tap tra-cang tra-linh tra-nam tra-vinh tra-van"
+BEHIND_WAN="$COMMUNES uplink-vnpt uplink-viettel"
+JOURNAL=$TEST_TMP/state/journal/$(TZ=Asia/Ho_Chi_Minh date +%Y-%m).jsonl
+
+# The district's targets, exactly as the example configuration has them.
+district_targets() {
+	/usr/bin/python3 - "$top_srcdir/conf/tramon.conf" <<'EOF'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r"^targets\s*=\s*\(.*?^\);", text, re.S | re.M)
+if not m:
+    sys.exit("no targets in " + sys.argv[1])
+print(m.group(0))
+EOF
+}
+
+{
+	daemon_section "127.0.0.1:$(free_port)" | sed 's/web_refresh.*//'
+	cat <<EOF
+defaults = { interval = $INTERVAL; count = 10; timeout = 1.0;
+  down_after = $DOWN_AFTER; up_after = $UP_AFTER; };
+EOF
+	district_targets || hard_error "cannot read the district's targets"
+} >"$CONF"
+"$top_builddir/tramond" -n -c "$CONF" >/dev/null 2>&1 ||
+    hard_error "the test configuration is not valid: $("$top_builddir/tramond" -n -c "$CONF" 2>&1)"
+
+lab_up
+tramond_start "$CONF"
+
+status() {
+	tramonctl -c "$CONF" status --json >"$TEST_TMP/st.json" 2>/dev/null
+}
+
+# state_is ID STATE...: the target's state is one of STATE...
+state_is() {
+	local id=$1 s
+	shift
+	s=$(json_get "$TEST_TMP/st.json" "t(\"$id\")[\"state\"]" 2>/dev/null) || return 1
+	for want in "$@"; do
+		[ "$s" = "$want" ] && return 0
+	done
+	return 1
+}
+
+# all_are STATE... -- ID...: every ID is in one of the STATEs (fresh status)
+all_are() {
+	local states=() id
+	while [ "$1" != -- ]; do
+		states+=("$1")
+		shift
+	done
+	shift
+	status || return 1
+	for id in "$@"; do
+		state_is "$id" "${states[@]}" || return 1
+	done
+}
+
+# journal_has ID TO: the journal records a change of ID to TO
+journal_has() {
+	grep -q "\"event\":\"state\",\"target\":\"$1\",\"from\":\"[a-z]*\",\"to\":\"$2\"" "$JOURNAL"
+}
+
+# changed_to ID TO: seconds since the epoch of ID's last change to TO
+changed_to() {
+	grep "\"event\":\"state\",\"target\":\"$1\",\"from\":\"[a-z]*\",\"to\":\"$2\"" "$JOURNAL" |
+	    tail -n 1 | sed 's/.*"ts":\([0-9]*\).*/\1/'
+}
+
+ALL="wan huyen-uy huyen-uy-h323 $BEHIND_WAN"
+check "every target answers" wait_for 60 all_are up degraded -- $ALL
+
+# --- one commune cut off ------------------------------------------------------
+cut_at=$(date +%s)
+lab cut tra-nam
+limit=$((DOWN_AFTER * INTERVAL + SLACK))
+check "tra-nam is DOWN within $limit s of the cut" wait_for $limit all_are down -- tra-nam
+down_at=$(changed_to tra-nam down)
+check "journaled as down ($((down_at - cut_at)) s after the cut)" \
+    [ -n "$down_at" ] && [ $((down_at - cut_at)) -le $limit ]
+check "its reason is a timeout" \
+    [ "$(json_get "$TEST_TMP/st.json" 't("tra-nam")["reason"]')" = timeout ]
+check "the other communes stay up" all_are up degraded -- wan tra-mai tra-linh tra-van
+check "status.json shows it down" \
+    wait_for 10 json_test "$WWW/status.json" 't("tra-nam")["state"] == "down"'
+check "the overview names it as down" \
+    wait_for 10 grep -q 'Xã Trà Nam' "$WWW/index.html"
+check "its page exists" test -s "$WWW/t/tra-nam.html"
+check "its loss is 100 %" json_test "$WWW/status.json" 't("tra-nam")["loss_pct"] == 100'
+
+lab restore tra-nam
+limit=$((UP_AFTER * INTERVAL + SLACK))
+check "tra-nam is UP within $limit s of the restore" \
+    wait_for $limit all_are up degraded -- tra-nam
+
+# --- the WAN cut ----------------------------------------------------------------
+mark=$(wc -l <"$JOURNAL")
+lab cut wan
+limit=$((DOWN_AFTER * INTERVAL + SLACK))
+check "the WAN router is DOWN" wait_for $limit all_are down -- wan
+check "every commune and uplink is UNREACHABLE" \
+    wait_for $limit all_are unreachable -- $BEHIND_WAN
+check "the Huyện ủy (on the LAN) stays up" all_are up -- huyen-uy huyen-uy-h323
+sleep $((2 * INTERVAL))
+tail -n +"$((mark + 1))" "$JOURNAL" >"$TEST_TMP/wan-cut.jsonl"
+bad=$(grep '"to":"down"' "$TEST_TMP/wan-cut.jsonl" | grep -v '"target":"wan"' || true)
+check "no commune was ever reported DOWN during the WAN cut" [ -z "$bad" ]
+[ -z "$bad" ] || echo "$bad" >&2
+check "the unreachable ones name the WAN as their parent" \
+    [ "$(grep -c '"to":"unreachable".*"parent":"wan"' "$TEST_TMP/wan-cut.jsonl")" = 12 ]
+check "status.json shows them unreachable" wait_for 10 json_test "$WWW/status.json" \
+    'all(t(i)["state"] == "unreachable" for i in ["tra-linh", "tra-cang", "uplink-vnpt"])'
+
+# tra-cang breaks down while the WAN is out: it must be reported when the
+# WAN comes back, and only then
+lab cut tra-cang
+mark=$(wc -l <"$JOURNAL")
+lab restore wan
+limit=$(((UP_AFTER + DOWN_AFTER) * INTERVAL + 2 * SLACK))
+check "the WAN comes back up" wait_for $limit all_are up -- wan
+check "the communes come back" wait_for $limit all_are up degraded -- \
+    tra-mai tra-don tra-leng tra-don2 tra-tap tra-linh tra-nam tra-vinh tra-van \
+    uplink-vnpt uplink-viettel
+check "tra-cang, really down, is then reported DOWN" \
+    wait_for $limit all_are down -- tra-cang
+tail -n +"$((mark + 1))" "$JOURNAL" >"$TEST_TMP/wan-back.jsonl"
+bad=$(grep '"to":"down"' "$TEST_TMP/wan-back.jsonl" | grep -v '"target":"tra-cang"' || true)
+check "no other commune was reported DOWN on the way back" [ -z "$bad" ]
+[ -z "$bad" ] || echo "$bad" >&2
+check "tra-cang went unreachable -> down" \
+    grep -q '"target":"tra-cang","from":"unreachable","to":"down"' "$TEST_TMP/wan-back.jsonl"
+lab restore tra-cang
+check "tra-cang comes back" wait_for $limit all_are up degraded -- tra-cang
+
+# --- the H.323 port closes, the endpoint still answers pings ------------------
+lab tcp huyen-uy 1720 off
+limit=$((DOWN_AFTER * INTERVAL + SLACK))
+check "huyen-uy-h323 is DOWN when its port closes" \
+    wait_for $limit all_are down -- huyen-uy-h323
+check "its reason is connection refused" \
+    [ "$(json_get "$TEST_TMP/st.json" 't("huyen-uy-h323")["reason"]')" = "connection refused" ]
+check "huyen-uy still pings" all_are up -- huyen-uy
+lab tcp huyen-uy 1720 on
+check "huyen-uy-h323 comes back" wait_for $((UP_AFTER * INTERVAL + SLACK)) all_are up -- huyen-uy-h323
+
+# --- the events page and the journal agree ------------------------------------
+check "the events page lists the WAN outage" \
+    wait_for 10 grep -q 'Bộ định tuyến WAN' "$WWW/events.html"
+skipped=$(/usr/bin/python3 -c '
+import json, sys
+bad = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    try:
+        json.loads(line)
+    except ValueError:
+        bad += 1
+print(bad)' "$JOURNAL")
+check "every journal line is JSON" [ "$skipped" = 0 ]
+
+tramond_stop
+check "tramond stops cleanly" [ $? = 0 ]
+summary
