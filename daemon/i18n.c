@@ -182,3 +182,59 @@ i18n_duration(int lang, long s, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%ld %s", s, i18n(lang, M_UNIT_SEC));
 }
+
+/*
+ * Reasons come from the state machine and the probes in English, which
+ * is what the journal keeps; people read them in their language.  Known
+ * phrases are translated, numbers get the language's decimal mark, and
+ * anything else (an unusual error text) is shown as it is.
+ */
+void
+i18n_reason(int lang, const char *why, char *buf, size_t len)
+{
+	static const struct {
+		const char *en, *vi;
+	} phrases[] = {
+		{ "timeout", "hết thời gian chờ" },
+		{ "no answer", "không trả lời" },
+		{ "connection refused", "bị từ chối kết nối" },
+		{ "network unreachable", "không có đường tới mạng" },
+		{ "host unreachable", "không tới được máy" },
+		{ "connection reset", "kết nối bị ngắt" },
+	};
+	static const struct {
+		const char *fmt;        /* sscanf: two numbers */
+		const char *what[2];    /* vi, en */
+		const char *unit;
+		int decimals;
+	} limits[] = {
+		{ "loss %lf%% > %lf%%", { "mất gói", "loss" }, "%", 1 },
+		{ "rtt %lf ms > %lf ms", { "độ trễ", "rtt" }, " ms", 1 },
+		{ "jitter %lf ms > %lf ms", { "jitter", "jitter" }, " ms", 1 },
+	};
+	int vi = lang != LANG_EN;
+	char a[32], b[32];
+	double x, y;
+
+	if (len == 0)
+		return;
+	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (strcmp(why, phrases[i].en) == 0) {
+			snprintf(buf, len, "%s", vi ? phrases[i].vi : why);
+			return;
+		}
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (sscanf(why, limits[i].fmt, &x, &y) == 2) {
+			i18n_number(lang, x, limits[i].decimals, a, sizeof(a));
+			i18n_number(lang, y, limits[i].decimals, b, sizeof(b));
+			snprintf(buf, len, "%s %s%s > %s%s",
+			    limits[i].what[vi ? 0 : 1], a, limits[i].unit, b,
+			    limits[i].unit);
+			return;
+		}
+	if (vi && strncmp(why, "cannot resolve ", 15) == 0) {
+		snprintf(buf, len, "không phân giải được tên %s", why + 15);
+		return;
+	}
+	snprintf(buf, len, "%s", why);
+}

@@ -112,4 +112,8 @@ void i18n_number(int lang, double v, int decimals, char *buf, size_t len);
 /* A duration: "3 ngày 4 giờ" / "3 d 4 h", "12 phút" / "12 min". */
 void i18n_duration(int lang, long seconds, char *buf, size_t len);
 
+/* A reason from the journal ("timeout", "loss 12.5% > 5.0%") for people:
+ * translated where it is a known phrase, shown as it is otherwise. */
+void i18n_reason(int lang, const char *why, char *buf, size_t len);
+
 #endif /* TRAMON_I18N_H */

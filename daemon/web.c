@@ -101,28 +101,29 @@ flush_rrd(const char *daemon, const char *rrd)
 		log_info("web: rrdcached %s: flushing again", daemon);
 }
 
+/* The finest archive of every RRD keeps one step for this long
+ * (daemon/store.h); longer windows read coarser archives for the rest. */
+#define FINE_SPAN (2L * 86400)
+
 /*
- * Share of known time the target answered, over `seconds` before `end`,
- * from the `up` data source (1 = up, 0 = down), in percent.  Rows with
- * no data (NaN: tramond not running, not created yet) do not count;
- * NAN if there is no data at all.
+ * Add the seconds the target was up, and the seconds with data, between
+ * `start` and `end` from the `up` data source (1 = up, 0 = down).  Rows
+ * with no data (NaN: tramond not running, not created yet) do not count.
  */
-static double
-uptime_pct(const char *rrd, time_t end, long seconds)
+static void
+up_seconds(const char *rrd, time_t start, time_t end, double *up_s,
+    double *known_s)
 {
-	time_t start = end - seconds;
 	unsigned long step = 1, nds = 0, rows, up = (unsigned long)-1;
 	char **names = NULL;
 	rrd_value_t *data = NULL;
-	double sum = 0;
-	unsigned long known = 0;
 
 	rrd_clear_error();
 	if (rrd_fetch_r(rrd, "AVERAGE", &start, &end, &step, &nds, &names,
 	    &data) != 0) {
 		log_debug("web: fetch %s: %s", rrd, rrd_get_error());
 		rrd_clear_error();
-		return NAN;
+		return;
 	}
 	for (unsigned long i = 0; i < nds; i++)
 		if (strcmp(names[i], "up") == 0)
@@ -132,17 +133,34 @@ uptime_pct(const char *rrd, time_t end, long seconds)
 		double v = data[r * nds + up];
 
 		if (isfinite(v)) {
-			sum += v;
-			known++;
+			*up_s += v * (double)step;
+			*known_s += (double)step;
 		}
 	}
 	for (unsigned long i = 0; i < nds; i++)
 		rrd_freemem(names[i]);
 	rrd_freemem(names);
 	rrd_freemem(data);
-	if (known == 0)
+}
+
+/*
+ * Share of known time the target answered over `seconds` before `end`,
+ * in percent; NAN if there is no data at all.  The last two days come
+ * from the one-step archive and the rest from a coarser one, so a target
+ * monitored for an hour already has a 30-day figure.
+ */
+static double
+uptime_pct(const char *rrd, time_t end, long seconds)
+{
+	double up_s = 0, known_s = 0;
+	long fine = seconds < FINE_SPAN ? seconds : FINE_SPAN;
+
+	up_seconds(rrd, end - fine, end, &up_s, &known_s);
+	if (seconds > fine)
+		up_seconds(rrd, end - seconds, end - fine, &up_s, &known_s);
+	if (known_s == 0)
 		return NAN;
-	return 100.0 * sum / (double)known;
+	return 100.0 * up_s / known_s;
 }
 
 static int

@@ -167,6 +167,16 @@ buf_html(struct buf *b, const char *s)
 	}
 }
 
+/* A reason, in the page's language, escaped. */
+static void
+buf_reason(struct buf *b, int lang, const char *why)
+{
+	char text[256];
+
+	i18n_reason(lang, why, text, sizeof(text));
+	buf_html(b, text);
+}
+
 void
 buf_url(struct buf *b, const char *s)
 {
@@ -502,7 +512,7 @@ problems(struct buf *b, const struct web_snapshot *s)
 		buf_add(b, "</span>");
 		if (t->why && *t->why) {
 			buf_add(b, " <span class=\"why\">");
-			buf_html(b, t->why);
+			buf_reason(b, lang, t->why);
 			buf_add(b, "</span>");
 		}
 		buf_add(b, "</li>\n");
@@ -545,7 +555,7 @@ target_row(struct buf *b, const struct web_snapshot *s, size_t i,
 	buf_add(b, "</span>");
 	if (t->state != TS_UP && t->why && *t->why) {
 		buf_add(b, "<span class=\"why\">");
-		buf_html(b, t->why);
+		buf_reason(b, lang, t->why);
 		buf_add(b, "</span>");
 	}
 	buf_add(b, "</td>");
@@ -746,7 +756,7 @@ event_row(struct buf *b, const struct web_snapshot *s,
 	buf_add(b, "</td>");
 	cell_open(b, "why", lang, M_REASON);
 	if (e->why)
-		buf_html(b, e->why);
+		buf_reason(b, lang, e->why);
 	buf_add(b, "</td></tr>\n");
 }
 
@@ -820,7 +830,7 @@ facts(struct buf *b, const struct web_snapshot *s, size_t i,
 	buf_add(b, "</dd></div>\n");
 	if (t->why && *t->why && t->state != TS_UP) {
 		fact(b, lang, M_REASON);
-		buf_html(b, t->why);
+		buf_reason(b, lang, t->why);
 		buf_add(b, "</dd></div>\n");
 	}
 	fact(b, lang, M_LATENCY_MEDIAN);

@@ -504,6 +504,29 @@ DEF_TEST(i18n_formats)
 	return 0;
 }
 
+DEF_TEST(i18n_reasons)
+{
+	char buf[128];
+
+	i18n_reason(LANG_VI, "timeout", buf, sizeof(buf));
+	EXPECT_EQ_STR("hết thời gian chờ", buf);
+	i18n_reason(LANG_EN, "timeout", buf, sizeof(buf));
+	EXPECT_EQ_STR("timeout", buf);
+	i18n_reason(LANG_VI, "loss 12.5% > 8.0%", buf, sizeof(buf));
+	EXPECT_EQ_STR("mất gói 12,5% > 8,0%", buf);
+	i18n_reason(LANG_EN, "rtt 301.0 ms > 300.0 ms", buf, sizeof(buf));
+	EXPECT_EQ_STR("rtt 301.0 ms > 300.0 ms", buf);
+	i18n_reason(LANG_VI, "jitter 61.2 ms > 50.0 ms", buf, sizeof(buf));
+	EXPECT_EQ_STR("jitter 61,2 ms > 50,0 ms", buf);
+	i18n_reason(LANG_VI, "cannot resolve portal.example", buf,
+	    sizeof(buf));
+	EXPECT_EQ_STR("không phân giải được tên portal.example", buf);
+	/* an unknown text is shown as it is */
+	i18n_reason(LANG_VI, "Operation not permitted", buf, sizeof(buf));
+	EXPECT_EQ_STR("Operation not permitted", buf);
+	return 0;
+}
+
 DEF_TEST(html_escaping)
 {
 	struct buf b;
@@ -1193,6 +1216,7 @@ main(void)
 
 	RUN_TEST(i18n_catalog);
 	RUN_TEST(i18n_formats);
+	RUN_TEST(i18n_reasons);
 	RUN_TEST(html_escaping);
 	RUN_TEST(graph_due);
 	RUN_TEST(render_vi);
