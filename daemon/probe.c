@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/dns.h>
+
 #include "conf.h"
 #include "log.h"
 #include "probe.h"
@@ -15,6 +17,7 @@
 
 static struct probe *probes;
 static struct tm_host host;
+static struct evdns_base *dns;
 static void
 host_log(int priority, const char *fmt, ...)
 {
@@ -25,6 +28,26 @@ host_log(int priority, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* One resolver for every probe: /etc/resolv.conf is read once, at the
+ * first name, and the resolver sleeps while no request is pending. */
+static struct evdns_base *
+host_resolver(void)
+{
+	if (dns == NULL && host.base != NULL) {
+		dns = evdns_base_new(host.base,
+		    EVDNS_BASE_INITIALIZE_NAMESERVERS |
+		    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+		if (dns == NULL) {
+			log_warnx("cannot set up the resolver from "
+			    "/etc/resolv.conf: host names cannot be resolved");
+			return NULL;
+		}
+		evdns_base_set_option(dns, "timeout:", "3");
+		evdns_base_set_option(dns, "attempts:", "2");
+	}
+	return dns;
+}
+
 const struct tm_host *
 probe_host(void)
 {
@@ -32,6 +55,7 @@ probe_host(void)
 		host.abi = TM_PLUGIN_ABI;
 		host.log = host_log;
 		host.round_done = sched_round_done;
+		host.resolver = host_resolver;
 		host.cfg_string = conf_cfg_string;
 		host.cfg_int = conf_cfg_int;
 		host.cfg_double = conf_cfg_double;
@@ -175,6 +199,15 @@ probe_init_all(struct event_base *base, const char *const *needed)
 void
 probe_unload_all(void)
 {
+	for (struct probe *p = probes; p; p = p->next)
+		if (p->initialised && p->ops->shutdown) {
+			p->ops->shutdown();
+			p->initialised = 0;
+		}
+	if (dns != NULL) {	/* the probes cancelled their requests */
+		evdns_base_free(dns, 0);
+		dns = NULL;
+	}
 	while (probes) {
 		struct probe *p = probes;
 

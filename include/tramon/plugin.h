@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct evdns_base;
 
 /* Bump on any incompatible change to the structures below. */
 #define TM_PLUGIN_ABI 1
@@ -71,6 +72,12 @@ struct tm_host {
 	/* Finish a round.  Exactly once per started round, never from inside
 	 * start() or cancel(); the round is invalid afterwards. */
 	void (*round_done)(struct tm_round *round, const struct tm_result *res);
+
+	/* The daemon's asynchronous resolver (libevent evdns, from
+	 * /etc/resolv.conf and /etc/hosts), shared by every probe and made
+	 * on first use; NULL if it cannot be set up.  Use it with
+	 * evdns_getaddrinfo(); never resolve names with a blocking call. */
+	struct evdns_base *(*resolver)(void);
 
 	/* Typed settings of the target being configured.  A dotted `path`
 	 * ("snmp.community") is looked up in the target first, then in the

@@ -107,7 +107,6 @@ struct target {
 
 static const struct tm_host *host;
 static struct icmp_engine *engine;
-static struct evdns_base *dns;
 static int in_callout;	/* inside start(), cancel() or a DNS callback:
 			 * round_done() must wait for the next loop turn */
 
@@ -521,17 +520,11 @@ resolve(struct target *t)
 {
 	struct evutil_addrinfo hints;
 	struct evdns_getaddrinfo_request *req;
+	struct evdns_base *dns;
 
-	if (dns == NULL) {
-		dns = evdns_base_new(host->base,
-		    EVDNS_BASE_INITIALIZE_NAMESERVERS |
-		    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-		if (dns == NULL) {
-			host->log(LOG_ERR, "ping: cannot set up the resolver "
-			    "(/etc/resolv.conf)");
-			t->dns_failed = 1;
-			return;
-		}
+	if ((dns = host->resolver()) == NULL) {
+		t->dns_failed = 1;
+		return;
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -810,9 +803,6 @@ ping_counters(void (*emit)(void *, const char *, uint64_t), void *arg)
 static void
 ping_shutdown(void)
 {
-	if (dns)
-		evdns_base_free(dns, 0);
-	dns = NULL;
 	icmp_free(engine);
 	engine = NULL;
 }

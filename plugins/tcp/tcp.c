@@ -112,7 +112,6 @@ struct tcp_target {
 	struct tround *spare;
 };
 
-static struct evdns_base *g_dns;
 
 static struct {
 	uint64_t connects;
@@ -485,21 +484,6 @@ round_fail(struct tround *r)
 
 /* --- name resolution ---------------------------------------------------- */
 
-static int
-dns_init(const struct tm_host *host)
-{
-	if (g_dns != NULL)
-		return 0;
-	/* Reads /etc/resolv.conf and /etc/hosts once, at the first name. */
-	g_dns = evdns_base_new(host->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
-	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-	if (g_dns == NULL)
-		return -1;
-	evdns_base_set_option(g_dns, "timeout:", "3");
-	evdns_base_set_option(g_dns, "attempts:", "2");
-	return 0;
-}
-
 static void
 dns_cb(int result, struct evutil_addrinfo *res, void *arg)
 {
@@ -557,8 +541,9 @@ resolve(struct tcp_target *t)
 {
 	struct evutil_addrinfo hints;
 	struct evdns_getaddrinfo_request *req;
+	struct evdns_base *dns = t->host->resolver();
 
-	if (dns_init(t->host) == -1) {
+	if (dns == NULL) {
 		t->host->log(LOG_ERR, "tcp: %s: cannot start the resolver",
 		    t->id);
 		dns_cb(EVUTIL_EAI_FAIL, NULL, t);
@@ -570,7 +555,7 @@ resolve(struct tcp_target *t)
 	hints.ai_protocol = IPPROTO_TCP;
 	t->resolving = 1;
 	/* The callback may run before this returns (e.g. /etc/hosts). */
-	req = evdns_getaddrinfo(g_dns, t->name, NULL, &hints, dns_cb, t);
+	req = evdns_getaddrinfo(dns, t->name, NULL, &hints, dns_cb, t);
 	if (t->resolving)
 		t->dns_req = req;
 }
@@ -733,10 +718,6 @@ tcp_counters(void (*emit)(void *, const char *, uint64_t), void *arg)
 static void
 tcp_shutdown(void)
 {
-	if (g_dns != NULL) {
-		evdns_base_free(g_dns, 0);
-		g_dns = NULL;
-	}
 }
 
 const struct tm_probe_ops tramon_probe = {
