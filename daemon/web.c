@@ -264,6 +264,9 @@ status_json(const struct web_snapshot *s, const struct web_info *info)
 		    jnum(info[i].uptime_24h, 3));
 		json_object_set_new(o, "uptime_30d_pct",
 		    jnum(info[i].uptime_30d, 3));
+		/* why the last round failed or was over a threshold */
+		json_object_set_new(o, "reason",
+		    t->why && *t->why ? jstr(t->why) : json_null());
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(root, "targets", arr);
