@@ -129,14 +129,9 @@ file_cb(struct evhttp_request *req, void *arg)
 		send_error(req, HTTP_NOTFOUND, "Not Found");
 		return;
 	}
+	/* plain files only: no directory listings, no devices */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd != -1 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		send_error(req, HTTP_NOTFOUND, "Not Found");
-		free(path);
-		return;
-	}
-	if (fd == -1 || !S_ISREG(st.st_mode)) {
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		if (fd != -1)
 			close(fd);
 		send_error(req, HTTP_NOTFOUND, "Not Found");

@@ -144,6 +144,15 @@ parent_answered(struct state_model *m, int parent, int recovered, time_t now)
 	}
 }
 
+/* A target that answers again is up, or degraded if it has been over a
+ * threshold for down_after rounds already: the round in which a link
+ * comes back is usually part lost, and is no degradation. */
+static enum tstate
+answering_state(const struct tstatus *s, unsigned down_after)
+{
+	return s->slows >= down_after ? TS_DEGRADED : TS_UP;
+}
+
 void
 state_round(struct state_model *m, int t, enum outcome out,
     const struct round_stats *rs, const char *why, time_t now)
@@ -187,8 +196,8 @@ state_round(struct state_model *m, int t, enum outcome out,
 			if (s->fails >= down_after)
 				decide_out(m, t, now);
 		} else
-			set_state(m, t, out == OUT_SLOW ? TS_DEGRADED : TS_UP,
-			    now, -1);
+			set_state(m, t, answering_state(s, down_after), now,
+			    -1);
 		break;
 	case TS_UP:
 		if (out == OUT_FAIL && s->fails >= down_after)
@@ -205,8 +214,8 @@ state_round(struct state_model *m, int t, enum outcome out,
 	case TS_DOWN:
 	case TS_UNREACHABLE:
 		if (out != OUT_FAIL && s->goods >= up_after)
-			set_state(m, t, out == OUT_SLOW ? TS_DEGRADED : TS_UP,
-			    now, -1);
+			set_state(m, t, answering_state(s, down_after), now,
+			    -1);
 		else if (out == OUT_FAIL && s->state == TS_UNREACHABLE &&
 		    s->fails >= down_after) {
 			int p = d->parent;

@@ -77,6 +77,13 @@ DEF_TEST(first_answer_decides)
 	EXPECT_EQ_INT(1, nchanges);
 	expect_change(0, PORTAL, TS_UNKNOWN, TS_UP);
 	EXPECT_EQ_INT(now, st[PORTAL].since);
+	/* a slow first answer is up too; degraded takes down_after */
+	reset();
+	feed(LINH, OUT_SLOW);
+	expect_change(0, LINH, TS_UNKNOWN, TS_UP);
+	feed(LINH, OUT_SLOW);
+	feed(LINH, OUT_SLOW);
+	expect_change(1, LINH, TS_UP, TS_DEGRADED);
 	return 0;
 }
 
@@ -138,10 +145,21 @@ DEF_TEST(degraded)
 	for (int i = 0; i < 3; i++)
 		feed(PORTAL, OUT_FAIL);
 	expect_change(4, PORTAL, TS_DEGRADED, TS_DOWN);
-	/* recovering slow: back as degraded */
+	/* the round a link comes back in is usually part lost: that is
+	 * no degradation (down_after slow rounds are) */
+	feed(PORTAL, OUT_SLOW);
+	feed(PORTAL, OUT_OK);
+	expect_change(5, PORTAL, TS_DOWN, TS_UP);
+	for (int i = 0; i < 3; i++)
+		feed(PORTAL, OUT_FAIL);
+	expect_change(6, PORTAL, TS_UP, TS_DOWN);
+	/* slow all along while down: back as degraded */
 	feed(PORTAL, OUT_SLOW);
 	feed(PORTAL, OUT_SLOW);
-	expect_change(5, PORTAL, TS_DOWN, TS_DEGRADED);
+	EXPECT_EQ_INT(TS_UP, st[PORTAL].state);	/* 2 < down_after */
+	feed(PORTAL, OUT_SLOW);
+	expect_change(7, PORTAL, TS_DOWN, TS_UP);
+	expect_change(8, PORTAL, TS_UP, TS_DEGRADED);
 	return 0;
 }
 
