@@ -74,7 +74,8 @@ set_state(struct state_model *m, int t, enum tstate to, time_t now,
 		.at = now,
 		.streak_since = s->streak_since ? s->streak_since : now,
 		.parent = parent,
-		.why = s->why[0] ? s->why : NULL,
+		/* the last round's trouble explains anything but up */
+		.why = s->why[0] && to != TS_UP ? s->why : NULL,
 	};
 
 	if (s->state == to)

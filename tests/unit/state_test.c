@@ -145,11 +145,12 @@ DEF_TEST(degraded)
 	for (int i = 0; i < 3; i++)
 		feed(PORTAL, OUT_FAIL);
 	expect_change(4, PORTAL, TS_DEGRADED, TS_DOWN);
-	/* the round a link comes back in is usually part lost: that is
-	 * no degradation (down_after slow rounds are) */
-	feed(PORTAL, OUT_SLOW);
+	/* one slow round on the way back is no degradation (down_after
+	 * slow rounds are), and being up needs no reason */
 	feed(PORTAL, OUT_OK);
+	feed(PORTAL, OUT_SLOW);
 	expect_change(5, PORTAL, TS_DOWN, TS_UP);
+	EXPECT_TRUE(changes[5].why == NULL);
 	for (int i = 0; i < 3; i++)
 		feed(PORTAL, OUT_FAIL);
 	expect_change(6, PORTAL, TS_UP, TS_DOWN);
@@ -251,6 +252,20 @@ DEF_TEST(wan_cut_makes_children_unreachable_not_down)
 	return 0;
 }
 
+/* The round in which a link comes back is usually part lost. */
+DEF_TEST(part_lost_round_on_recovery)
+{
+	reset();
+	feed(PORTAL, OUT_OK);
+	for (int i = 0; i < 3; i++)
+		feed(PORTAL, OUT_FAIL);
+	feed(PORTAL, OUT_SLOW);
+	feed(PORTAL, OUT_OK);
+	expect_change(2, PORTAL, TS_DOWN, TS_UP);
+	EXPECT_EQ_INT(3, nchanges);
+	return 0;
+}
+
 DEF_TEST(child_down_alone_while_parent_answers)
 {
 	reset();
@@ -309,6 +324,7 @@ main(void)
 	RUN_TEST(degraded);
 	RUN_TEST(classify);
 	RUN_TEST(wan_cut_makes_children_unreachable_not_down);
+	RUN_TEST(part_lost_round_on_recovery);
 	RUN_TEST(child_down_alone_while_parent_answers);
 	RUN_TEST(held_child_is_down_when_parent_answers);
 	RUN_TEST(down_child_becomes_unreachable_when_parent_fails);
