@@ -280,15 +280,15 @@ main(int argc, char *argv[])
 {
 	struct conf *conf;
 	struct event *sig_hup, *sig_term, *sig_int;
-	const char **needed;
-	char *assets, *pdir;
+	const char **needed, *optarg_path;
+	char *assets, *pdir, *abs_path;
 	int ch, check_only = 0;
 
-	D.conf_path = DEFAULT_CONF;
+	optarg_path = DEFAULT_CONF;
 	while ((ch = getopt(argc, argv, "c:dfn")) != -1) {
 		switch (ch) {
 		case 'c':
-			D.conf_path = optarg;
+			optarg_path = optarg;
 			break;
 		case 'd':
 			D.debug = 1;
@@ -305,6 +305,7 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
+	D.conf_path = optarg_path;
 
 	log_init(1, D.debug ? LOG_DEBUG : LOG_WARNING, "tramond");
 	event_set_log_callback(libevent_log);
@@ -323,6 +324,9 @@ main(int argc, char *argv[])
 		exit(EX_OK);
 	}
 
+	/* the daemon changes to / and reloads from there */
+	if ((abs_path = realpath(optarg_path, NULL)) != NULL)
+		D.conf_path = abs_path;
 	apply_timezone(conf);
 	if (privs_lookup(conf->user, &D.uid, &D.gid) == -1)
 		exit(EX_CONFIG);
@@ -399,6 +403,7 @@ main(int argc, char *argv[])
 	unlink(D.pidpath);
 	close(D.pidfd);
 	free(D.pidpath);
+	free(abs_path);
 	log_info("tramond stopped");
 	return EX_OK;
 }
