@@ -16,6 +16,7 @@
 #include "monitor.h"
 #include "probe.h"
 #include "scheduler.h"
+#include "series.h"
 #include "state.h"
 #include "stats.h"
 #include "store.h"
@@ -34,6 +35,7 @@ struct target_rt {
 	struct sched_target *sched;
 	double *scratch;            /* sorting space for a round's rtts */
 	size_t nscratch;
+	struct series_table series; /* the probe's values and instances */
 };
 
 static struct {
@@ -64,13 +66,14 @@ web_event_clear(struct web_event *e)
 	free(e->target_id);
 	free(e->target_name);
 	free(e->event);
+	free(e->instance);
 	free(e->why);
 	memset(e, 0, sizeof(*e));
 }
 
-static void
-remember(time_t at, const char *event, const char *id, const char *name,
-    int from, int to, const char *why)
+static struct web_event *
+remember_new(time_t at, const char *event, const char *id,
+    const char *name, const char *why)
 {
 	struct web_event *e = &M.recent[M.head];
 
@@ -79,12 +82,31 @@ remember(time_t at, const char *event, const char *id, const char *name,
 	e->event = xstrdup(event);
 	e->target_id = id ? xstrdup(id) : NULL;
 	e->target_name = name ? xstrdup(name) : NULL;
-	e->from = from;
-	e->to = to;
 	e->why = why && *why ? xstrdup(why) : NULL;
 	M.head = (M.head + 1) % RECENT_EVENTS;
 	if (M.nrecent < RECENT_EVENTS)
 		M.nrecent++;
+	return e;
+}
+
+static void
+remember(time_t at, const char *event, const char *id, const char *name,
+    int from, int to, const char *why)
+{
+	struct web_event *e = remember_new(at, event, id, name, why);
+
+	e->from = from;
+	e->to = to;
+}
+
+/* An event a probe reported (a reboot, a port going down). */
+static void
+remember_event(time_t at, const char *kind, const char *id,
+    const char *name, const char *instance, const char *why)
+{
+	struct web_event *e = remember_new(at, kind, id, name, why);
+
+	e->instance = instance ? xstrdup(instance) : NULL;
 }
 
 static int
@@ -95,21 +117,25 @@ seed_one(void *arg, json_t *ev, unsigned lineno)
 	const char *from = json_string_value(json_object_get(ev, "from"));
 	const char *to = json_string_value(json_object_get(ev, "to"));
 	const char *why = json_string_value(json_object_get(ev, "reason"));
+	const char *inst = json_string_value(json_object_get(ev, "instance"));
 	json_int_t ts = json_integer_value(json_object_get(ev, "ts"));
+	const char *name;
 	int i;
 
 	(void)arg;
 	(void)lineno;
 	if (event == NULL || ts <= 0)
 		return 0;
-	if (strcmp(event, "state") == 0 && id && from && to) {
-		i = conf_target_index(M.conf, id);
-		remember((time_t)ts, event, id,
-		    i >= 0 ? M.conf->targets[i].pub.name : id,
+	i = id ? conf_target_index(M.conf, id) : -1;
+	name = i >= 0 ? M.conf->targets[i].pub.name : id;
+	if (strcmp(event, "state") == 0 && id && from && to)
+		remember((time_t)ts, event, id, name,
 		    tstate_parse(from) < 0 ? TS_UNKNOWN : tstate_parse(from),
 		    tstate_parse(to) < 0 ? TS_UNKNOWN : tstate_parse(to), why);
-	} else if (strcmp(event, "start") == 0 || strcmp(event, "stop") == 0)
+	else if (strcmp(event, "start") == 0 || strcmp(event, "stop") == 0)
 		remember((time_t)ts, event, NULL, NULL, 0, 0, NULL);
+	else if (id && strcmp(event, "reload") != 0)
+		remember_event((time_t)ts, event, id, name, inst, why);
 	return 0;
 }
 
@@ -327,6 +353,41 @@ save_soon(void)
 
 /* ---- pages ---- */
 
+static double *
+copy_values(const double *v, size_t n)
+{
+	double *o = xcalloc(n ? n : 1, sizeof(double));
+
+	if (n)
+		memcpy(o, v, n * sizeof(double));
+	return o;
+}
+
+static void
+snapshot_series(struct web_target *w, const struct conf *c,
+    const struct target_def *d, const struct series_table *t)
+{
+	w->vdefs = t->defs;
+	w->nvalues = t->ndefs;
+	w->values = copy_values(t->target.value, t->ndefs);
+	w->idefs = t->idefs;
+	w->nidefs = t->nidefs;
+	w->instance_list = d->probe ? d->probe->ops->instance_list : NULL;
+	w->inst = xcalloc(t->ninst ? t->ninst : 1, sizeof(*w->inst));
+	for (size_t k = 0; k < t->ninst; k++) {
+		const struct instance *in = &t->inst[k];
+		struct web_instance *o = &w->inst[w->ninst];
+
+		if (!series_current(t, in))
+			continue;
+		o->name = xstrdup(in->name);
+		o->label = in->label ? xstrdup(in->label) : NULL;
+		o->values = copy_values(in->s.value, t->nidefs);
+		o->rrd = store_instance_path(c, d->pub.id, in->name);
+		w->ninst++;
+	}
+}
+
 static struct web_snapshot *
 snapshot(void)
 {
@@ -361,6 +422,7 @@ snapshot(void)
 		w->parent_id = d->parent_id ? xstrdup(d->parent_id) : NULL;
 		w->smoke = d->probe && (d->probe->ops->flags & TM_PROBE_SMOKE);
 		w->rrd = store_path(c, d->pub.id);
+		snapshot_series(w, c, d, &M.rt[i]->series);
 	}
 	s->events = xcalloc(M.nrecent ? M.nrecent : 1, sizeof(*s->events));
 	for (size_t k = 0; k < M.nrecent; k++) {
@@ -373,6 +435,7 @@ snapshot(void)
 		o->target_id = e->target_id ? xstrdup(e->target_id) : NULL;
 		o->target_name = e->target_name ? xstrdup(e->target_name) :
 		    NULL;
+		o->instance = e->instance ? xstrdup(e->instance) : NULL;
 		o->why = e->why ? xstrdup(e->why) : NULL;
 	}
 	s->nevents = M.nrecent;
@@ -448,6 +511,50 @@ state_changed(void *arg, const struct state_change *ch)
 	web_soon();
 }
 
+/* Write the round: the target's file and one per instance it reported. */
+static void
+store_series(const struct target_def *d, const struct target_rt *rt,
+    time_t now, const struct round_stats *rs)
+{
+	const struct series_table *t = &rt->series;
+	struct store_instance *si = xcalloc(t->ninst ? t->ninst : 1,
+	    sizeof(*si));
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->ninst; i++)
+		if (t->inst[i].seen == now) {
+			si[n].name = t->inst[i].name;
+			si[n].values = t->inst[i].s.value;
+			n++;
+		}
+	store_round(d, now, rs, t->target.value, si, n);
+	free(si);
+}
+
+/* Something a probe found in a round (a switch rebooted, a port went
+ * down): journaled like a state change, shown on the events page. */
+static void
+round_event(void *owner, const char *kind, const char *instance,
+    const char *text)
+{
+	struct target_rt *rt = owner;
+	const struct target_def *d = &M.conf->targets[rt->idx];
+	json_t *ev = json_object();
+
+	json_object_set_new(ev, "event", json_string(kind));
+	json_object_set_new(ev, "target", json_string(d->pub.id));
+	if (instance)
+		json_object_set_new(ev, "instance", json_string(instance));
+	if (text && *text)
+		json_object_set_new(ev, "reason", json_string(text));
+	journal_append(ev, 0);
+	log_info("%s: %s%s%s: %s", d->pub.id, kind, instance ? " " : "",
+	    instance ? instance : "", text);
+	remember_event(time(NULL), kind, d->pub.id, d->pub.name, instance,
+	    text);
+	web_soon();
+}
+
 static void
 round_result(void *owner, const struct tm_result *res, time_t started)
 {
@@ -471,17 +578,21 @@ round_result(void *owner, const struct tm_result *res, time_t started)
 	    d->pub.id, rs.received, rs.sent, rs.median * 1e3, rs.loss_pct,
 	    res->error ? ", " : "", res->error ? res->error : "");
 	state_round(&M.model, rt->idx, out, &rs, why, now);
-	store_round(d, now, &rs, res->values);
+	series_update(&rt->series, res, mono_ns(), now);
+	store_series(d, rt, now, &rs);
 }
 
 /* ---- configuration ---- */
 
+/* A target's run-time part; `d` is its definition in the conf that is
+ * being put in force (during a reload, not yet M.conf). */
 static struct target_rt *
-rt_new(int idx)
+rt_new(int idx, const struct target_def *d)
 {
 	struct target_rt *rt = xcalloc(1, sizeof(*rt));
 
 	rt->idx = idx;
+	series_init(&rt->series, d->probe ? d->probe->ops : NULL);
 	return rt;
 }
 
@@ -498,6 +609,7 @@ static void
 rt_free(struct target_rt *rt)
 {
 	sched_remove(rt->sched);
+	series_free(&rt->series);
 	free(rt->scratch);
 	free(rt);
 }
@@ -537,9 +649,10 @@ monitor_start(struct event_base *base, struct conf *conf)
 	journal_append(ev, 0);
 	remember(time(NULL), "start", NULL, NULL, 0, 0, NULL);
 
+	sched_on_event(round_event);
 	M.rt = xcalloc(conf->ntargets ? conf->ntargets : 1, sizeof(*M.rt));
 	for (size_t i = 0; i < conf->ntargets; i++) {
-		M.rt[i] = rt_new((int)i);
+		M.rt[i] = rt_new((int)i, &conf->targets[i]);
 		rt_start(M.rt[i]);
 	}
 	M.save_timer = evtimer_new(base, save_states, NULL);
@@ -570,7 +683,7 @@ monitor_reload(struct conf *nc)
 
 		status_clear(&nst[i]);
 		if (o < 0) {
-			nrt[i] = rt_new((int)i);
+			nrt[i] = rt_new((int)i, nd);
 			added++;
 			continue;
 		}
@@ -592,6 +705,9 @@ monitor_reload(struct conf *nc)
 		} else {
 			sched_remove(nrt[i]->sched);
 			nrt[i]->sched = NULL;
+			series_free(&nrt[i]->series);
+			series_init(&nrt[i]->series,
+			    nd->probe ? nd->probe->ops : NULL);
 			/* its counters meant something else */
 			nst[i].fails = nst[i].goods = 0;
 			nst[i].oks = nst[i].slows = 0;
@@ -667,6 +783,39 @@ monitor_stop(void)
 
 /* ---- status for tramonctl, /metrics ---- */
 
+/* The probe's values ("uptime") and instances ("interfaces": [...]),
+ * counters as rates per second. */
+static void
+status_series(json_t *o, const struct target_def *d,
+    const struct series_table *t)
+{
+	const char *list = d->probe ? d->probe->ops->instance_list : NULL;
+	json_t *arr;
+
+	for (size_t k = 0; k < t->ndefs; k++)
+		json_object_set_new(o, t->defs[k].name,
+		    num_or_null(t->target.value[k]));
+	if (t->nidefs == 0 || list == NULL)
+		return;
+	arr = json_array();
+	for (size_t n = 0; n < t->ninst; n++) {
+		const struct instance *in = &t->inst[n];
+		json_t *io;
+
+		if (!series_current(t, in))
+			continue;
+		io = json_object();
+		json_object_set_new(io, "name", json_string(in->name));
+		json_object_set_new(io, "label",
+		    in->label ? json_string(in->label) : json_null());
+		for (size_t k = 0; k < t->nidefs; k++)
+			json_object_set_new(io, t->idefs[k].name,
+			    num_or_null(in->s.value[k]));
+		json_array_append_new(arr, io);
+	}
+	json_object_set_new(o, list, arr);
+}
+
 json_t *
 monitor_status(void)
 {
@@ -708,6 +857,7 @@ monitor_status(void)
 			json_object_set_new(o, "last_round", json_null());
 		json_object_set_new(o, "reason",
 		    s->why[0] ? json_string(s->why) : json_null());
+		status_series(o, d, &M.rt[i]->series);
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(root, "targets", arr);
@@ -760,6 +910,80 @@ emit_counter(void *arg, const char *name, uint64_t value)
 	bprintf(b, "tramon_probe_events_total{counter=\"");
 	blabel(b, name);
 	bprintf(b, "\"} %llu\n", (unsigned long long)value);
+}
+
+/*
+ * The probes' own values: tramon_PROBE_VALUE{target} for a target's,
+ * tramon_PROBE_KIND_VALUE{target, LABEL} for its instances'; counters as
+ * running totals (..._total), gauges as they are.
+ */
+static void
+metrics_series(struct buf *b)
+{
+	const struct conf *c = M.conf;
+
+	for (const struct probe *p = probe_list(); p; p = p->next) {
+		const struct tm_probe_ops *ops = p->ops;
+
+		for (size_t k = 0; k < ops->nvalues; k++) {
+			const struct tm_value_def *v = &ops->values[k];
+			int counter = v->kind == TM_COUNTER;
+
+			bprintf(b, "# TYPE tramon_%s_%s%s %s\n", ops->name,
+			    v->name, counter ? "_total" : "",
+			    counter ? "counter" : "gauge");
+			for (size_t i = 0; i < c->ntargets; i++) {
+				const struct series *s =
+				    &M.rt[i]->series.target;
+				double x;
+
+				if (c->targets[i].probe != p)
+					continue;
+				x = counter ? s->total[k] : s->value[k];
+				if (isnan(x))
+					continue;
+				bprintf(b, "tramon_%s_%s%s{target=\"", ops->name,
+				    v->name, counter ? "_total" : "");
+				blabel(b, c->targets[i].pub.id);
+				bprintf(b, "\"} %.17g\n", x);
+			}
+		}
+		if (ops->nivalues == 0 || ops->instance_kind == NULL ||
+		    ops->instance_label == NULL)
+			continue;
+		for (size_t k = 0; k < ops->nivalues; k++) {
+			const struct tm_value_def *v = &ops->ivalues[k];
+			int counter = v->kind == TM_COUNTER;
+
+			bprintf(b, "# TYPE tramon_%s_%s_%s%s %s\n", ops->name,
+			    ops->instance_kind, v->name,
+			    counter ? "_total" : "",
+			    counter ? "counter" : "gauge");
+			for (size_t i = 0; i < c->ntargets; i++) {
+				const struct series_table *t =
+				    &M.rt[i]->series;
+
+				if (c->targets[i].probe != p)
+					continue;
+				for (size_t n = 0; n < t->ninst; n++) {
+					const struct instance *in = &t->inst[n];
+					double x = counter ? in->s.total[k] :
+					    in->s.value[k];
+
+					if (isnan(x) || !series_current(t, in))
+						continue;
+					bprintf(b, "tramon_%s_%s_%s%s{target=\"",
+					    ops->name, ops->instance_kind,
+					    v->name, counter ? "_total" : "");
+					blabel(b, c->targets[i].pub.id);
+					bprintf(b, "\",%s=\"",
+					    ops->instance_label);
+					blabel(b, in->name);
+					bprintf(b, "\"} %.17g\n", x);
+				}
+			}
+		}
+	}
 }
 
 char *
@@ -825,6 +1049,7 @@ monitor_metrics(void)
 		blabel(&b, c->targets[i].pub.id);
 		bprintf(&b, "\"} %.4f\n", loss / 100);
 	}
+	metrics_series(&b);
 	bprintf(&b, "# HELP tramon_rounds_running Probe rounds in flight.\n"
 	    "# TYPE tramon_rounds_running gauge\ntramon_rounds_running %u\n",
 	    sched_running());

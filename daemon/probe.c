@@ -28,6 +28,19 @@ host_log(int priority, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void
+host_round_event(struct tm_round *round, const char *kind,
+    const char *instance, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	sched_round_event(round, kind, instance, text);
+}
+
 /* One resolver for every probe: /etc/resolv.conf is read once, at the
  * first name, and the resolver sleeps while no request is pending. */
 static struct evdns_base *
@@ -56,6 +69,7 @@ probe_host(void)
 		host.log = host_log;
 		host.round_done = sched_round_done;
 		host.resolver = host_resolver;
+		host.round_event = host_round_event;
 		host.cfg_string = conf_cfg_string;
 		host.cfg_int = conf_cfg_int;
 		host.cfg_double = conf_cfg_double;
@@ -96,9 +110,16 @@ valid_ops(const struct tm_probe_ops *ops, const char *path)
 		log_warnx("%s: incomplete plugin: skipped", path);
 		return 0;
 	}
-	if (ops->nvalues > 0 && ops->values == NULL) {
+	if ((ops->nvalues > 0 && ops->values == NULL) ||
+	    (ops->nivalues > 0 && ops->ivalues == NULL)) {
 		log_warnx("%s: plugin declares values without names: skipped",
 		    path);
+		return 0;
+	}
+	if (ops->nivalues > 0 && (ops->instance_kind == NULL ||
+	    ops->instance_label == NULL || ops->instance_list == NULL)) {
+		log_warnx("%s: plugin has instances without kind, label and "
+		    "list names: skipped", path);
 		return 0;
 	}
 	if (probe_find(ops->name)) {

@@ -32,6 +32,7 @@ struct sched_target {
 };
 
 static unsigned running;
+static sched_event_fn *on_event;
 
 double
 sched_phase(const char *id)
@@ -120,6 +121,20 @@ sched_round_done(struct tm_round *r, const struct tm_result *res)
 	unlink_round(r);
 	free(r);
 	t->fn(t->owner, res, started);
+}
+
+void
+sched_on_event(sched_event_fn *fn)
+{
+	on_event = fn;
+}
+
+void
+sched_round_event(struct tm_round *r, const char *kind, const char *instance,
+    const char *text)
+{
+	if (on_event)
+		on_event(r->t->owner, kind, instance, text);
 }
 
 struct sched_target *

@@ -40,6 +40,13 @@ unsigned sched_running(void);
 /* struct tm_host round_done: a probe finished a round. */
 void sched_round_done(struct tm_round *, const struct tm_result *);
 
+/* What a round's events are handed to (struct tm_host round_event). */
+typedef void sched_event_fn(void *owner, const char *kind,
+    const char *instance, const char *text);
+void sched_on_event(sched_event_fn *);
+void sched_round_event(struct tm_round *, const char *kind,
+    const char *instance, const char *text);
+
 /* Phase offset (0 <= phase < 1) of a target id within its interval. */
 double sched_phase(const char *id);
 

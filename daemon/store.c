@@ -21,16 +21,29 @@
 #define MAX_DS 64
 
 /*
+ * One RRD file to write: where, its layout and the update.  The data
+ * source definitions belong to the job (shared by its files).
+ */
+struct rrd_file {
+	char *path;
+	int nds;
+	char **ds_defs;          /* "DS:name:GAUGE:hb:min:max" */
+	char *update;            /* "T:v:v:..." */
+};
+
+/*
  * Everything a write needs travels in the job, so the worker thread
  * shares nothing with the loop but the queue.
  */
 struct store_job {
-	char *path;
 	char *id;
 	int step;
-	int nds;
-	char *ds_defs[MAX_DS];   /* "DS:name:GAUGE:hb:min:max" */
-	char *update;            /* "T:v:v:...", NULL for control jobs */
+	char *ds_defs[MAX_DS];   /* the target's file */
+	char *ids_defs[MAX_DS];  /* each instance's file */
+	struct rrd_file target;
+	struct rrd_file *inst;
+	size_t ninst;
+	char *inst_dir;          /* state_dir/rrd/ID */
 	int forget_layouts;      /* a reload: re-check every file */
 };
 
@@ -82,6 +95,24 @@ fmt_bound(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.10g", v);
 }
 
+static char *
+ds_def(const char *name, int hb, double min, double max)
+{
+	char lo[32], hi[32];
+
+	fmt_bound(min, lo, sizeof(lo));
+	fmt_bound(max, hi, sizeof(hi));
+	return xasprintf("DS:%s:GAUGE:%d:%s:%s", name, hb, lo, hi);
+}
+
+/* Counters are stored as rates, never negative. */
+static double
+def_min(const struct tm_value_def *v)
+{
+	return v->kind == TM_COUNTER && (isnan(v->min) || v->min < 0) ? 0 :
+	    v->min;
+}
+
 static void
 job_layout(struct store_job *j, const struct target_def *d)
 {
@@ -98,22 +129,23 @@ job_layout(struct store_job *j, const struct target_def *d)
 	hb = 2 * j->step < 10 ? 10 : 2 * j->step;
 	nbase = n - (ops ? ops->nvalues : 0);
 	for (size_t i = 0; i < n; i++) {
-		char lo[32] = "0", hi[32] = "U";
-
 		if (strcmp(names[i], "loss") == 0)
-			snprintf(hi, sizeof(hi), "100");
+			j->ds_defs[i] = ds_def(names[i], hb, 0, 100);
 		else if (strcmp(names[i], "up") == 0)
-			snprintf(hi, sizeof(hi), "1");
+			j->ds_defs[i] = ds_def(names[i], hb, 0, 1);
 		else if (i >= nbase) {
 			const struct tm_value_def *v = &ops->values[i - nbase];
 
-			fmt_bound(v->min, lo, sizeof(lo));
-			fmt_bound(v->max, hi, sizeof(hi));
-		}
-		j->ds_defs[i] = xasprintf("DS:%s:GAUGE:%d:%s:%s", names[i], hb,
-		    lo, hi);
+			j->ds_defs[i] = ds_def(names[i], hb, def_min(v),
+			    v->max);
+		} else
+			j->ds_defs[i] = ds_def(names[i], hb, 0, NAN);
 	}
-	j->nds = (int)n;
+	j->target.nds = (int)n;
+	j->target.ds_defs = j->ds_defs;
+	for (size_t i = 0; ops && i < ops->nivalues && i < MAX_DS; i++)
+		j->ids_defs[i] = ds_def(ops->ivalues[i].name, hb,
+		    def_min(&ops->ivalues[i]), ops->ivalues[i].max);
 }
 
 static void
@@ -138,11 +170,19 @@ append_value(char **buf, size_t *len, size_t *cap, double v)
 static void
 job_free(struct store_job *j)
 {
-	for (int i = 0; i < j->nds; i++)
+	for (int i = 0; i < MAX_DS; i++) {
 		free(j->ds_defs[i]);
-	free(j->path);
+		free(j->ids_defs[i]);
+	}
+	free(j->target.path);
+	free(j->target.update);
+	for (size_t i = 0; i < j->ninst; i++) {
+		free(j->inst[i].path);
+		free(j->inst[i].update);
+	}
+	free(j->inst);
+	free(j->inst_dir);
 	free(j->id);
-	free(j->update);
 	free(j);
 }
 
@@ -218,17 +258,17 @@ info_of(const char *path)
 /* Does the file have exactly the step, data sources and archives we
  * would create?  -1 if it does not exist, 0 if different, 1 if same. */
 static int
-layout_matches(const struct store_job *j, time_t *last_update)
+layout_matches(const struct rrd_file *f, int step, time_t *last_update)
 {
 	rrd_info_t *info, *i;
 	char *rras[16];
-	int nrra = rra_defs(j->step, rras), nds = 0, nrra_found = 0, ok = 1;
+	int nrra = rra_defs(step, rras), nds = 0, nrra_found = 0, ok = 1;
 
-	if (!W.rrdcached && access(j->path, F_OK) == -1) {
+	if (!W.rrdcached && access(f->path, F_OK) == -1) {
 		ok = -1;
 		goto out;
 	}
-	if ((info = info_of(j->path)) == NULL) {
+	if ((info = info_of(f->path)) == NULL) {
 		ok = -1;
 		rrd_clear_error();
 		goto out;
@@ -237,7 +277,7 @@ layout_matches(const struct store_job *j, time_t *last_update)
 		if (strcmp(i->key, "last_update") == 0)
 			*last_update = (time_t)i->value.u_cnt;
 		else if (strcmp(i->key, "step") == 0 &&
-		    i->value.u_cnt != (unsigned long)j->step)
+		    i->value.u_cnt != (unsigned long)step)
 			ok = 0;
 		else if (strncmp(i->key, "ds[", 3) == 0 &&
 		    strstr(i->key, "].index")) {
@@ -247,19 +287,19 @@ layout_matches(const struct store_job *j, time_t *last_update)
 			char want[64];
 
 			nds++;
-			if (idx >= (unsigned long)j->nds) {
+			if (idx >= (unsigned long)f->nds) {
 				ok = 0;
 				continue;
 			}
 			snprintf(want, sizeof(want), "DS:%.*s:", (int)len, name);
-			if (strncmp(j->ds_defs[idx], want, strlen(want)) != 0)
+			if (strncmp(f->ds_defs[idx], want, strlen(want)) != 0)
 				ok = 0;
 		} else if (strncmp(i->key, "rra[", 4) == 0 &&
 		    strstr(i->key, "].rows"))
 			nrra_found++;
 	}
 	rrd_info_free(info);
-	if (nds != j->nds || nrra_found != nrra)
+	if (nds != f->nds || nrra_found != nrra)
 		ok = 0;
 out:
 	for (int r = 0; r < nrra; r++)
@@ -270,23 +310,23 @@ out:
 /* A new file starts just before now; a rebuilt one where its source
  * stopped, so that every row of the source is carried over. */
 static int
-create_rrd(const struct store_job *j, const char *path, const char *source,
-    time_t start)
+create_rrd(const struct rrd_file *f, int step, const char *path,
+    const char *source, time_t start)
 {
 	const char *argv[MAX_DS + 16];
 	char *rras[16];
 	const char *sources[2] = { source, NULL };
-	int argc = 0, nrra = rra_defs(j->step, rras), rc;
+	int argc = 0, nrra = rra_defs(step, rras), rc;
 
-	for (int i = 0; i < j->nds; i++)
-		argv[argc++] = j->ds_defs[i];
+	for (int i = 0; i < f->nds; i++)
+		argv[argc++] = f->ds_defs[i];
 	for (int i = 0; i < nrra; i++)
 		argv[argc++] = rras[i];
 	if (W.rrdcached)
-		rc = rrdc_create_r2(path, (unsigned long)j->step, start, 0,
+		rc = rrdc_create_r2(path, (unsigned long)step, start, 0,
 		    source ? sources : NULL, NULL, argc, argv);
 	else
-		rc = rrd_create_r2(path, (unsigned long)j->step, start, 0,
+		rc = rrd_create_r2(path, (unsigned long)step, start, 0,
 		    source ? sources : NULL, NULL, argc, argv);
 	for (int i = 0; i < nrra; i++)
 		free(rras[i]);
@@ -296,59 +336,55 @@ create_rrd(const struct store_job *j, const char *path, const char *source,
 /* Make sure the file exists with the current layout; an old layout is
  * rebuilt from itself so the history carries over. */
 static int
-ensure_layout(const struct store_job *j)
+ensure_layout(const struct rrd_file *f, int step, const char *id)
 {
 	time_t last = time(NULL) - 10;
 	char *tmp;
 	int m;
 
-	if (is_verified(j->path))
+	if (is_verified(f->path))
 		return 0;
-	m = layout_matches(j, &last);
+	m = layout_matches(f, step, &last);
 	if (m == 1) {
-		set_verified(j->path);
+		set_verified(f->path);
 		return 0;
 	}
 	if (m == -1) {
-		char *dir = xasprintf("%s/rrd", state_dir);
-
-		mkdir_p(dir, 0755);
-		free(dir);
-		if (create_rrd(j, j->path, NULL, time(NULL) - 10) != 0) {
-			log_warnx("store: %s: cannot create %s: %s", j->id,
-			    j->path, rrd_get_error());
+		if (create_rrd(f, step, f->path, NULL, time(NULL) - 10) != 0) {
+			log_warnx("store: %s: cannot create %s: %s", id,
+			    f->path, rrd_get_error());
 			rrd_clear_error();
 			return -1;
 		}
-		log_info("store: %s: created %s", j->id, j->path);
-		set_verified(j->path);
+		log_info("store: %s: created %s", id, f->path);
+		set_verified(f->path);
 		return 0;
 	}
 	/* Interval or data sources changed: copy the history across. */
 	if (W.rrdcached)
-		rrdc_flush(j->path);
-	tmp = xasprintf("%s.new", j->path);
+		rrdc_flush(f->path);
+	tmp = xasprintf("%s.new", f->path);
 	unlink(tmp);
-	if (create_rrd(j, tmp, j->path, last) != 0) {
-		log_warnx("store: %s: cannot rebuild %s: %s", j->id, j->path,
+	if (create_rrd(f, step, tmp, f->path, last) != 0) {
+		log_warnx("store: %s: cannot rebuild %s: %s", id, f->path,
 		    rrd_get_error());
 		rrd_clear_error();
 		free(tmp);
 		return -1;
 	}
 	if (W.rrdcached)
-		rrdc_forget(j->path);
-	if (rename(tmp, j->path) == -1) {
-		log_warn("store: %s: rename %s", j->id, tmp);
+		rrdc_forget(f->path);
+	if (rename(tmp, f->path) == -1) {
+		log_warn("store: %s: rename %s", id, tmp);
 		unlink(tmp);
 		free(tmp);
 		return -1;
 	}
-	fsync_dir_of(j->path);
+	fsync_dir_of(f->path);
 	free(tmp);
 	log_info("store: %s: layout changed, rebuilt %s keeping its history",
-	    j->id, j->path);
-	set_verified(j->path);
+	    id, f->path);
+	set_verified(f->path);
 	return 0;
 }
 
@@ -368,29 +404,20 @@ connect_cached(void)
 }
 
 static void
-write_run(void *arg)
+write_file(const struct rrd_file *f, int step, const char *id)
 {
-	struct store_job *j = arg;
 	const char *argv[1];
 	int rc;
 
-	if (j->forget_layouts) {
-		forget_layouts();
-		return;
-	}
-	if (W.rrdcached && connect_cached() == -1) {
+	if (ensure_layout(f, step, id) == -1) {
 		W.failures++;
 		return;
 	}
-	if (ensure_layout(j) == -1) {
-		W.failures++;
-		return;
-	}
-	argv[0] = j->update;
+	argv[0] = f->update;
 	if (W.rrdcached)
-		rc = rrdc_update(j->path, 1, argv);
+		rc = rrdc_update(f->path, 1, argv);
 	else
-		rc = rrd_updatex_r(j->path, NULL, RRD_SKIP_PAST_UPDATES, 1,
+		rc = rrd_updatex_r(f->path, NULL, RRD_SKIP_PAST_UPDATES, 1,
 		    argv);
 	if (rc != 0) {
 		const char *e = rrd_get_error();
@@ -399,8 +426,7 @@ write_run(void *arg)
 		/* a stale time after a clock jump back is not news */
 		if (strstr(e, "illegal attempt to update") == NULL &&
 		    W.complained++ < 20)
-			log_warnx("store: %s: update %s: %s", j->id, j->path,
-			    e);
+			log_warnx("store: %s: update %s: %s", id, f->path, e);
 		rrd_clear_error();
 		if (W.rrdcached)
 			rrdc_disconnect();
@@ -410,6 +436,28 @@ write_run(void *arg)
 		log_info("store: writing again");
 		W.complained = 0;
 	}
+}
+
+static void
+write_run(void *arg)
+{
+	struct store_job *j = arg;
+
+	if (j->forget_layouts) {
+		forget_layouts();
+		return;
+	}
+	if (W.rrdcached && connect_cached() == -1) {
+		W.failures++;
+		return;
+	}
+	write_file(&j->target, j->step, j->id);
+	if (j->ninst > 0 && mkdir_p(j->inst_dir, 0755) == -1) {
+		log_warn("store: %s: %s", j->id, j->inst_dir);
+		return;
+	}
+	for (size_t i = 0; i < j->ninst; i++)
+		write_file(&j->inst[i], j->step, j->id);
 }
 
 static void
@@ -447,35 +495,72 @@ store_reconf(const struct conf *c)
 	worker_submit(writer, write_run, write_done, j);
 }
 
+static char *
+update_line(time_t when, const double *v, size_t n)
+{
+	size_t len, cap = 64 + n * 16;
+	char *u = xmalloc(cap);
+
+	len = (size_t)snprintf(u, cap, "%lld", (long long)when);
+	for (size_t i = 0; i < n; i++)
+		append_value(&u, &len, &cap, v ? v[i] : NAN);
+	return u;
+}
+
 void
 store_round(const struct target_def *d, time_t when,
-    const struct round_stats *rs, const double *values)
+    const struct round_stats *rs, const double *values,
+    const struct store_instance *inst, size_t ninst)
 {
 	struct store_job *j = xcalloc(1, sizeof(*j));
 	const struct tm_probe_ops *ops = d->probe ? d->probe->ops : NULL;
-	size_t len, cap = 256;
-	char *u = xmalloc(cap);
-	int up = rs->received > 0;
+	double v[MAX_DS];
+	size_t n = 0;
 
-	j->path = xasprintf("%s/rrd/%s.rrd", state_dir, d->pub.id);
 	j->id = xstrdup(d->pub.id);
 	job_layout(j, d);
-
-	len = (size_t)snprintf(u, cap, "%lld", (long long)when);
-	append_value(&u, &len, &cap, rs->median);
-	append_value(&u, &len, &cap, rs->min);
-	append_value(&u, &len, &cap, rs->max);
-	append_value(&u, &len, &cap, rs->avg);
-	append_value(&u, &len, &cap, rs->jitter);
-	append_value(&u, &len, &cap, rs->loss_pct);
-	append_value(&u, &len, &cap, up ? 1 : 0);
+	v[n++] = rs->median;
+	v[n++] = rs->min;
+	v[n++] = rs->max;
+	v[n++] = rs->avg;
+	v[n++] = rs->jitter;
+	v[n++] = rs->loss_pct;
+	v[n++] = rs->received > 0 ? 1 : 0;
 	if (ops && (ops->flags & TM_PROBE_SMOKE))
 		for (int i = 0; i < STATS_NQ; i++)
-			append_value(&u, &len, &cap, rs->q[i]);
-	for (size_t i = 0; ops && i < ops->nvalues; i++)
-		append_value(&u, &len, &cap, values ? values[i] : NAN);
-	j->update = u;
+			v[n++] = rs->q[i];
+	for (size_t i = 0; ops && i < ops->nvalues && n < MAX_DS; i++)
+		v[n++] = values ? values[i] : NAN;
+	j->target.path = xasprintf("%s/rrd/%s.rrd", state_dir, d->pub.id);
+	j->target.update = update_line(when, v, n);
+
+	if (ops && ops->nivalues > 0 && ninst > 0) {
+		j->inst_dir = xasprintf("%s/rrd/%s", state_dir, d->pub.id);
+		j->inst = xcalloc(ninst, sizeof(*j->inst));
+		for (size_t i = 0; i < ninst; i++) {
+			struct rrd_file *f = &j->inst[j->ninst];
+			char safe[256];
+
+			safe_filename(inst[i].name, safe, sizeof(safe));
+			f->path = xasprintf("%s/%s.rrd", j->inst_dir, safe);
+			f->nds = (int)(ops->nivalues < MAX_DS ? ops->nivalues :
+			    MAX_DS);
+			f->ds_defs = j->ids_defs;
+			f->update = update_line(when, inst[i].values,
+			    (size_t)f->nds);
+			j->ninst++;
+		}
+	}
 	worker_submit(writer, write_run, write_done, j);
+}
+
+char *
+store_instance_path(const struct conf *c, const char *id, const char *name)
+{
+	char safe[256];
+
+	safe_filename(name, safe, sizeof(safe));
+	return xasprintf("%s/rrd/%s/%s.rrd", c->state_dir, id, safe);
 }
 
 unsigned

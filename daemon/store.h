@@ -7,6 +7,9 @@
  * 2 x interval, all GAUGE): median min max avg jitter loss up, then
  * q05 q10 q25 q75 q90 q95 for probes that keep a latency distribution,
  * then the probe's own values.  rtt values in seconds, loss in percent.
+ * A probe with instances (switch ports) gets one more file for each,
+ * state_dir/rrd/ID/NAME.rrd, with the probe's instance values.  Counters
+ * are stored as rates per second.
  * RRAs (AVERAGE): 1 step for 2 days, 5 min for 2 weeks, 1 h for 3
  * months, 1 day for 5 years; MIN and MAX beside the 1 h and 1 day ones.
  * When a target's interval or data sources change, the file is rebuilt
@@ -31,10 +34,18 @@ int store_open(struct event_base *, const struct conf *);
  * write. */
 void store_reconf(const struct conf *);
 
+/* One instance's values (the probe's nivalues of them; counters as
+ * rates per second), stored in state_dir/rrd/ID/NAME.rrd. */
+struct store_instance {
+	const char *name;
+	const double *values;
+};
+
 /* Queue one round's values for writing. `values` has the probe's
- * nvalues entries (NULL if none). */
+ * nvalues entries (NULL if none), counters as rates per second. */
 void store_round(const struct target_def *, time_t when,
-    const struct round_stats *, const double *values);
+    const struct round_stats *, const double *values,
+    const struct store_instance *, size_t ninst);
 
 /* Writes queued and not yet done. */
 unsigned store_pending(void);
@@ -44,6 +55,10 @@ void store_close(void);
 
 /* "state_dir/rrd/ID.rrd" (caller frees). */
 char *store_path(const struct conf *, const char *id);
+
+/* "state_dir/rrd/ID/NAME.rrd", NAME made safe for a file (caller frees). */
+char *store_instance_path(const struct conf *, const char *id,
+    const char *name);
 
 /* Data source names of a target's RRD, in order, into `names` (at most
  * `max`); returns how many there are. */

@@ -49,6 +49,14 @@ target_free(struct web_target *t)
 	free(t->why);
 	free(t->parent_id);
 	free(t->rrd);
+	free(t->values);
+	for (size_t i = 0; i < t->ninst; i++) {
+		free(t->inst[i].name);
+		free(t->inst[i].label);
+		free(t->inst[i].values);
+		free(t->inst[i].rrd);
+	}
+	free(t->inst);
 }
 
 void
@@ -62,6 +70,7 @@ web_snapshot_free(struct web_snapshot *s)
 		free(s->events[i].target_id);
 		free(s->events[i].target_name);
 		free(s->events[i].event);
+		free(s->events[i].instance);
 		free(s->events[i].why);
 	}
 	free(s->targets);

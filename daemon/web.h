@@ -12,9 +12,18 @@
 
 #include "state.h"
 #include "stats.h"
+#include "tramon/plugin.h"
 
 struct event_base;
 struct conf;
+
+struct web_instance {
+	char *name;
+	char *label;              /* NULL if none */
+	double *values;           /* the probe's nidefs values: gauges as
+	                           * they are, counters per second */
+	char *rrd;                /* its RRD file */
+};
 
 struct web_target {
 	char *id, *name, *group, *type;
@@ -29,14 +38,26 @@ struct web_target {
 	char *parent_id;          /* NULL if none */
 	int smoke;                /* has a latency distribution */
 	char *rrd;                /* path of its RRD file */
+	/* the probe's own values (a switch's uptime) and instances (its
+	 * ports); definitions are the probe's, valid while it is loaded */
+	const struct tm_value_def *vdefs;
+	size_t nvalues;
+	double *values;           /* gauges as they are, counters per second */
+	const struct tm_value_def *idefs;
+	size_t nidefs;
+	struct web_instance *inst; /* as the last round reported them */
+	size_t ninst;
+	const char *instance_list; /* "interfaces": their name in JSON */
 };
 
 struct web_event {
 	time_t at;
 	char *target_id;          /* NULL for daemon events */
 	char *target_name;
-	char *event;              /* "state", "start", "stop" */
-	enum tstate from, to;
+	char *event;              /* "state", "start", "stop", or what a
+	                           * probe reported: "reboot", "port_down" */
+	enum tstate from, to;     /* for "state" */
+	char *instance;           /* the port concerned, or NULL */
 	char *why;                /* NULL if none */
 };
 

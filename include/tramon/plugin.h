@@ -30,8 +30,9 @@
 struct event_base;
 struct evdns_base;
 
-/* Bump on any incompatible change to the structures below. */
-#define TM_PLUGIN_ABI 1
+/* Bump on any incompatible change to the structures below.
+ * 2: instances (e.g. switch ports), counters, round events. */
+#define TM_PLUGIN_ABI 2
 
 /* What every target has, whatever its type (read-only for the probe). */
 struct tm_target_conf {
@@ -47,6 +48,17 @@ struct tm_target_conf {
 /* One round of one target.  Opaque; owned by the core. */
 struct tm_round;
 
+/*
+ * An instance is a part of a target measured on its own, such as a port
+ * of a switch.  Its name is stable (the core keeps its history in
+ * rrd/ID/NAME.rrd, the name made safe for a file), its label free text.
+ */
+struct tm_instance {
+	const char *name;     /* e.g. ifName "Gi1/0/24" */
+	const char *label;    /* e.g. ifAlias "Uplink to Trà Linh", or NULL */
+	const double *values; /* one per tm_probe_ops.ivalues entry */
+};
+
 /* What a round found out. */
 struct tm_result {
 	unsigned sent;        /* requests sent this round */
@@ -54,6 +66,8 @@ struct tm_result {
 	const double *rtt;    /* `received` round-trip times (s), in send order */
 	const char *error;    /* short reason when received == 0, else NULL */
 	const double *values; /* one per tm_probe_ops.values entry, NAN = unknown */
+	const struct tm_instance *instances;
+	size_t ninstances;
 };
 
 /* Configuration access for configure().  Opaque; owned by the core. */
@@ -72,6 +86,14 @@ struct tm_host {
 	/* Finish a round.  Exactly once per started round, never from inside
 	 * start() or cancel(); the round is invalid afterwards. */
 	void (*round_done)(struct tm_round *round, const struct tm_result *res);
+
+	/* Something the round found that people must know of, journaled by
+	 * the core: `kind` is a word ("reboot", "port_down"), `instance` the
+	 * instance concerned or NULL, then a short English reason.  Call it
+	 * before round_done(). */
+	void (*round_event)(struct tm_round *round, const char *kind,
+	    const char *instance, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
 
 	/* The daemon's asynchronous resolver (libevent evdns, from
 	 * /etc/resolv.conf and /etc/hosts), shared by every probe and made
@@ -102,11 +124,22 @@ struct tm_host {
 	    const char *const *allowed);
 };
 
-/* An extra value a probe reports each round, stored as an RRD data
- * source of the target (GAUGE).  Names: [a-z_]{1,19}. */
+enum tm_value_kind {
+	TM_GAUGE,             /* a level (a speed, a status): stored as is */
+	TM_COUNTER,           /* what a counter grew by since the previous
+	                       * round, wraps already undone by the probe;
+	                       * NAN when unknown (the first round, a reset
+	                       * such as a reboot).  The core stores it as a
+	                       * rate per second and keeps a running total
+	                       * for /metrics. */
+};
+
+/* A value a probe reports each round, stored as an RRD data source of
+ * the target (or of each instance).  Names: [a-z_]{1,19}. */
 struct tm_value_def {
 	const char *name;
 	double min, max;      /* NAN = unbounded */
+	enum tm_value_kind kind;
 };
 
 /* Flags */
@@ -120,6 +153,16 @@ struct tm_probe_ops {
 	                                   * (NULL-terminated), or NULL */
 	const struct tm_value_def *values; /* extra values, or NULL */
 	size_t nvalues;
+
+	/* Instances (see struct tm_instance), or none (NULL, 0).  `kind`
+	 * and `label` name them in /metrics: tramon_PROBE_KIND_VALUE
+	 * {target="ID", LABEL="NAME"} (e.g. tramon_snmp_if_in_octets_total
+	 * {ifname="Gi1/0/1"}); `list` names them in status.json. */
+	const struct tm_value_def *ivalues;
+	size_t nivalues;
+	const char *instance_kind;        /* "if" */
+	const char *instance_label;       /* "ifname" */
+	const char *instance_list;        /* "interfaces" */
 
 	/* Once after loading.  0 = ok, -1 = unusable (reason logged). */
 	int (*init)(const struct tm_host *host);

@@ -25,9 +25,20 @@ static char dir[] = "/tmp/tramon-store-XXXXXX";
 static struct event_base *base;
 
 static const struct tm_value_def http_values[] = {
-	{ "connect", 0, NAN },
-	{ "cert_days", NAN, NAN },
+	{ "connect", 0, NAN, TM_GAUGE },
+	{ "cert_days", NAN, NAN, TM_GAUGE },
 };
+static const struct tm_value_def port_values[] = {
+	{ "in_octets", 0, NAN, TM_COUNTER },
+	{ "out_octets", 0, NAN, TM_COUNTER },
+	{ "oper_up", 0, 1, TM_GAUGE },
+};
+static const struct tm_probe_ops switch_ops = {
+	.abi = TM_PLUGIN_ABI, .name = "snmp",
+	.ivalues = port_values, .nivalues = 3, .instance_kind = "if",
+	.instance_label = "ifname", .instance_list = "interfaces",
+};
+static struct probe switch_probe = { .ops = &switch_ops };
 static const struct tm_probe_ops smoke_ops = {
 	.abi = TM_PLUGIN_ABI, .name = "ping", .flags = TM_PROBE_SMOKE,
 };
@@ -145,7 +156,7 @@ write_rounds(const struct target_def *d, time_t t0, int n, int step,
 	for (int i = 0; i < n; i++) {
 		struct round_stats rs = sample(median, i % 4 == 0 ? 10 : 0);
 
-		store_round(d, t0 + (time_t)i * step, &rs, values);
+		store_round(d, t0 + (time_t)i * step, &rs, values, NULL, 0);
 	}
 }
 
@@ -263,6 +274,43 @@ DEF_TEST(interval_change_keeps_history)
 	return 0;
 }
 
+/* A switch's ports: one file each, named after the port, made safe. */
+DEF_TEST(instances_get_their_own_files)
+{
+	static const char *const ds[] = { "in_octets", "out_octets",
+		"oper_up" };
+	struct target_def d;
+	struct store_instance ports[2];
+	double gi1[3] = { 1250000, 250000, 1 }, gi2[3] = { NAN, NAN, 0 };
+	struct round_stats rs = sample(.002, 0);
+	char *p1, *p2, *dirname;
+	time_t t0 = (time(NULL) / 60 + 1) * 60;
+
+	def_init(&d, "core-sw", &switch_probe, 60);
+	ports[0].name = "Gi1/0/1";
+	ports[0].values = gi1;
+	ports[1].name = "Gi1/0/2";
+	ports[1].values = gi2;
+	for (int i = 0; i < 10; i++)
+		store_round(&d, t0 + i * 60, &rs, NULL, ports, 2);
+	settle();
+	p1 = store_instance_path(&conf, "core-sw", "Gi1/0/1");
+	p2 = store_instance_path(&conf, "core-sw", "Gi1/0/2");
+	dirname = xasprintf("%s/rrd/core-sw/Gi1_0_1.rrd", dir);
+	EXPECT_EQ_STR(dirname, p1);
+	check_layout(p1, 60, ds, 3);
+	/* rates are stored as they are (bytes per second) */
+	EXPECT_NEAR(1250000, fetch_avg(p1, "in_octets", t0, t0 + 9 * 60),
+	    1e-3);
+	EXPECT_NEAR(1, fetch_avg(p1, "oper_up", t0, t0 + 9 * 60), 1e-9);
+	EXPECT_NAN(fetch_avg(p2, "in_octets", t0, t0 + 9 * 60));
+	EXPECT_NEAR(0, fetch_avg(p2, "oper_up", t0, t0 + 9 * 60), 1e-9);
+	free(p1);
+	free(p2);
+	free(dirname);
+	return 0;
+}
+
 DEF_TEST(through_rrdcached)
 {
 	char sock[256], rrddir[256], journal[256], cmd[1024];
@@ -330,6 +378,7 @@ main(void)
 	RUN_TEST(ping_layout_and_values);
 	RUN_TEST(probe_values_are_stored);
 	RUN_TEST(interval_change_keeps_history);
+	RUN_TEST(instances_get_their_own_files);
 	RUN_TEST(through_rrdcached);
 	store_close();
 	free(conf.rrdcached);
