@@ -1015,26 +1015,24 @@ monitor_metrics(void)
 	    "last round.\n# TYPE tramon_ping_rtt_seconds gauge\n");
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct round_stats *l = &M.st[i].last;
-		static const struct {
+		const struct {
 			const char *q;
-			size_t off;
+			double v;
 		} qs[] = {
-			{ "0", offsetof(struct round_stats, min) },
-			{ "0.5", offsetof(struct round_stats, median) },
-			{ "1", offsetof(struct round_stats, max) },
+			{ "0", l->min },
+			{ "0.5", l->median },
+			{ "1", l->max },
 		};
 
 		if (strcmp(c->targets[i].type, "ping") != 0 ||
 		    M.st[i].last_round == 0)
 			continue;
 		for (size_t k = 0; k < nitems(qs); k++) {
-			double v = *(const double *)((const char *)l +
-			    qs[k].off);
-
 			bprintf(&b, "tramon_ping_rtt_seconds{target=\"");
 			blabel(&b, c->targets[i].pub.id);
 			bprintf(&b, "\",quantile=\"%s\"} ", qs[k].q);
-			bprintf(&b, isnan(v) ? "NaN\n" : "%.6f\n", v);
+			bprintf(&b, isnan(qs[k].v) ? "NaN\n" : "%.6f\n",
+			    qs[k].v);
 		}
 	}
 	bprintf(&b, "# HELP tramon_ping_loss_ratio Share of echoes lost in "
