@@ -17,6 +17,7 @@
 struct tm_round {
 	struct sched_target *t;
 	time_t started;
+	int64_t due_ns;            /* when the schedule wanted it started */
 	struct tm_round *prev, *next;
 };
 
@@ -26,6 +27,7 @@ struct sched_target {
 	const struct tm_target_conf *tc;
 	sched_result_fn *fn;
 	void *owner;
+	struct event_base *base;
 	struct event *timer;
 	int64_t next_ns;           /* monotonic due time of the next round */
 	struct tm_round *rounds;   /* running */
@@ -71,9 +73,12 @@ arm(struct sched_target *t)
 			    (long long)missed - 1);
 		t->next_ns += missed * iv;
 	}
-	delay = t->next_ns - now;
-	tv.tv_sec = delay / 1000000000;
-	tv.tv_usec = (delay % 1000000000) / 1000;
+	/* Rounded up, and from libevent's clock read now rather than its
+	 * time cached at the start of this loop pass: never early. */
+	delay = (t->next_ns - now + 999) / 1000;
+	tv.tv_sec = delay / 1000000;
+	tv.tv_usec = delay % 1000000;
+	event_base_update_cache_time(t->base);
 	evtimer_add(t->timer, &tv);
 }
 
@@ -87,6 +92,7 @@ round_start(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	r->t = t;
 	r->started = time(NULL);
+	r->due_ns = t->next_ns;
 	r->next = t->rounds;
 	if (t->rounds)
 		t->rounds->prev = r;
@@ -137,6 +143,23 @@ sched_round_event(struct tm_round *r, const char *kind, const char *instance,
 		on_event(r->t->owner, kind, instance, text);
 }
 
+struct event_base *
+sched_base_new(void)
+{
+	struct event_config *cfg;
+	struct event_base *base;
+
+	/* libevent's default monotonic clock on Linux is the coarse one
+	 * (a 4 ms tick): rounds and echo pacing would start up to a tick
+	 * before they are due.  The precise clock costs a vDSO call. */
+	if ((cfg = event_config_new()) == NULL)
+		return NULL;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
 struct sched_target *
 sched_add(struct event_base *base, const struct probe *probe,
     void *probe_conf, const struct tm_target_conf *tc, sched_result_fn *fn,
@@ -150,6 +173,7 @@ sched_add(struct event_base *base, const struct probe *probe,
 	t->tc = tc;
 	t->fn = fn;
 	t->owner = owner;
+	t->base = base;
 	if ((t->timer = evtimer_new(base, round_start, t)) == NULL)
 		fatalx("%s: evtimer_new failed", tc->id);
 	iv = interval_ns(t);
@@ -182,6 +206,12 @@ sched_remove(struct sched_target *t)
 		free(r);
 	}
 	free(t);
+}
+
+int64_t
+sched_round_due(const struct tm_round *r)
+{
+	return r->due_ns;
 }
 
 unsigned

@@ -8,6 +8,7 @@
 #ifndef TRAMON_SCHEDULER_H
 #define TRAMON_SCHEDULER_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include "tramon/plugin.h"
@@ -19,6 +20,9 @@ struct sched_target;
 /* A finished round: its result and the wall-clock time it started. */
 typedef void sched_result_fn(void *owner, const struct tm_result *,
     time_t started);
+
+/* The daemon's event base, with timers on the precise monotonic clock. */
+struct event_base *sched_base_new(void);
 
 /* Start scheduling a target.  `tc` and `probe_conf` must stay valid until
  * sched_remove() or sched_retarget(). */
@@ -33,6 +37,10 @@ void sched_retarget(struct sched_target *, const struct tm_target_conf *tc,
 
 /* Stop: cancel its running rounds (no result will be delivered). */
 void sched_remove(struct sched_target *);
+
+/* The monotonic time (ns) a round was due: its start as scheduled, which
+ * a busy loop may have run a little later. */
+int64_t sched_round_due(const struct tm_round *);
 
 /* Rounds running now, all targets together. */
 unsigned sched_running(void);

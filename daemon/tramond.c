@@ -33,6 +33,7 @@
 #include "monitor.h"
 #include "privs.h"
 #include "probe.h"
+#include "scheduler.h"
 #include "store.h"
 #include "util.h"
 #include "web.h"
@@ -339,8 +340,8 @@ main(int argc, char *argv[])
 	/* Before any thread starts and before we may have dropped root. */
 	signal(SIGPIPE, SIG_IGN);
 	evthread_use_pthreads();
-	if ((D.base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
+	if ((D.base = sched_base_new()) == NULL)
+		fatalx("cannot create the event loop");
 
 	prepare_dirs(conf);
 	pdir = xstrdup(conf->control_socket);
