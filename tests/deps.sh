@@ -13,11 +13,14 @@ libevent-dev libconfig-dev librrd-dev libcurl4-openssl-dev libsnmp-dev
 libjansson-dev
 rrdtool rrdcached
 fping iproute2 procps util-linux
+snmpd snmp snmpsim
 fonts-dejavu-core tzdata
 python3 valgrind chromium
 "
 # fping, iproute2: the lab (ip netns, veth, bridges) and its checks
 # procps: sysctl inside the lab's namespaces; util-linux: flock, setsid
+# snmpd: the lab's core switch; snmp: snmpget/snmpset (lab.sh, checks);
+# snmpsim: snmpsimd, the simulated Cisco switches of the SNMP tests
 # python3: json_get in the tests; chromium: screenshots of the pages
 
 missing=""

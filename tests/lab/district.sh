@@ -4,7 +4,8 @@
 # table, not the script.
 #
 #   root namespace (tramond, the browser)
-#     tm-noc 198.18.1.100/24 ── tm-lan: br0 (the district LAN switch)
+#     tm-noc 198.18.1.100/24 ── tm-lan: br0 (the district LAN switch,
+#                                 │      core-sw 198.18.1.2, SNMP agent)
 #                                 ├── tm-wan      198.18.1.1   WAN router
 #                                 │     br-wan 198.18.2.1/24 (provincial WAN)
 #                                 │       └── tm-c01 … tm-c10  198.18.2.11-20
@@ -27,6 +28,8 @@ LAB_WAN_ADDR=198.18.2.1/24	# the router on the provincial WAN bridge
 #   ns      namespace tm-NS; for communes also the router's port name
 #   addr    the site's address/prefix
 #   attach  lan = a port of the LAN switch (tm-lan br0)
+#           switch = the LAN switch itself: its management address, on
+#           br0 (ns must be "lan")
 #           wan = a port of the WAN bridge (tm-wan br-wan)
 #           p2p:ADDR/LEN = a point-to-point link, ADDR on the router
 #   delay jitter loss
@@ -38,6 +41,7 @@ LAB_WAN_ADDR=198.18.2.1/24	# the router on the provincial WAN bridge
 # (microwave) and Trà Linh (3G) have no fibre: 250 +- 60 ms, 5 % loss.
 LAB_SITES='
 # id             ns       addr            attach             delay  jitter loss  what
+core-sw          lan      198.18.1.2/24   switch             kernel -      -     Core switch (SNMP)
 wan              wan      198.18.1.1/24   lan                kernel -      -     WAN router
 huyen-uy         huyenuy  198.18.1.10/24  lan                kernel -      -     Huyện ủy video conference (H.323 1720)
 tra-mai          c01      198.18.2.11/24  wan                18     2      0.1   Xã Trà Mai, fibre
@@ -56,3 +60,25 @@ uplink-viettel   isp2     198.18.3.5/30   p2p:198.18.3.6/30  9      2      0    
 
 # TCP listeners started with the lab: SITE:PORT ...
 LAB_TCP='huyen-uy:1720'
+
+# The core switch's SNMP agent: net-snmp's snmpd in tm-lan, on core-sw's
+# address, started by `lab.sh up` when snmpd is installed.  Its interfaces
+# are the switch's ports (ifName = the port: p-noc, p-wan, p-huyenuy),
+# with real counters.  v1/v2c read-only community; a v3 user (authPriv,
+# SHA + AES); a fixed engineID (as text: snmpd makes it
+# 0x80001f8804 + the text in hex) so that a manager can be given it.
+LAB_SNMP_PORT=161
+LAB_SNMP_COMMUNITY=public
+LAB_SNMP_V3_USER=tramon
+LAB_SNMP_V3_AUTH_PASS=tramon-auth-2026	# SHA
+LAB_SNMP_V3_PRIV_PASS=tramon-priv-2026	# AES (128)
+LAB_SNMP_ENGINE_ID=core-sw
+LAB_SNMP_LOCATION="UBND huyện Nam Trà My, phòng máy chủ"
+
+# ifAlias of the switch's ports (at most 64 bytes of UTF-8)
+LAB_SWITCH_PORTS='
+# port      alias
+p-noc       Phòng CNTT – máy giám sát
+p-wan       Bộ định tuyến WAN
+p-huyenuy   Huyện ủy – phòng họp trực tuyến
+'

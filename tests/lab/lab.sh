@@ -13,6 +13,12 @@
 #   lab.sh tcp SITE PORT on|off    open / close a TCP listener
 #   lab.sh exec SITE CMD [ARG...]  run a command inside a site's namespace
 #   lab.sh addr SITE               print a site's address
+#   lab.sh snmp start|stop|restart|status   the core switch's SNMP agent
+#   lab.sh port SITE down|up       unplug / plug back the cable of a site's
+#                                  core-switch port
+#   lab.sh traffic SITE BYTES [SECONDS [to|from]]
+#                                  send BYTES of UDP through the switch port
+#                                  of SITE, print what crossed it
 #
 # SITE is a target id of conf/tramon.conf (tra-linh, wan, huyen-uy,
 # uplink-vnpt ...) or a namespace name (c07, tm-c07, huyenuy, isp1).  The
@@ -23,6 +29,25 @@
 # jitter, loss) is emulated by echod, which answers the pings there in
 # place of the kernel.
 #
+# The LAN switch (tm-lan, bridge br0) is the core switch core-sw: net-snmp's
+# snmpd runs there on the switch's address (when snmpd is installed), and
+# its interfaces are the switch's ports, one veth per LAN site plus p-noc
+# (the monitoring PC), so their counters move with real traffic.
+#   snmp stop|start    the agent goes silent / answers again
+#   snmp restart       the switch reboots: sysUpTime starts again from 0
+#   port SITE down     the site's end of the cable goes down: the switch
+#                      port is oper down, admin up (`cut` instead shuts the
+#                      switch port: admin down)
+#   traffic SITE ...   UDP from the monitoring PC to the site ("to", the
+#                      port's out octets) or back ("from", its in octets),
+#                      BYTES of payload evenly over SECONDS (default 0: at
+#                      once); prints one line of KEY=VALUE: port, payload,
+#                      datagrams, start, end, seconds, and out_octets /
+#                      in_octets = how much the port's counters grew
+#                      (frames as the switch counts them, headers and ARP
+#                      included).  Sites behind the WAN router are reached
+#                      through p-wan.
+#
 # Environment:
 #   ECHOD        the echod binary (default: $top_builddir/tests/lab/echod,
 #                ./build/tests/lab/echod, or build/ next to the sources)
@@ -30,6 +55,7 @@
 #   LAB_SEED     make every echod's randomness reproducible
 #   LAB_UP_TIMEOUT  seconds `up` waits for every site to answer (30)
 #   LAB_QUIET=1  print only errors
+#   LAB_SNMP=0   do not start snmpd with `up`
 #
 # shellcheck disable=SC2015  # "A && B || die": die when either fails
 set -Eeuo pipefail
@@ -43,6 +69,11 @@ LOCK_FILE=${RUN_DIR%/}.lock
 UP_TIMEOUT=${LAB_UP_TIMEOUT:-30}
 ROUTER_NS=tm-wan		# the router: holds the WAN bridge and p2p links
 LAN_NS=tm-lan			# the LAN switch
+SNMP_DIR=$RUN_DIR/snmpd		# snmpd.conf, its pid file, log, persistent state
+SNMP_CTL=labctl			# snmpd's read-write community, 127.0.0.1 in tm-lan only
+TRAFFIC_PY=$LAB_DIR/../snmp/traffic.py
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
 ME=lab.sh
 
 die() {
@@ -55,7 +86,7 @@ note() {
 }
 
 usage() {
-	sed -n '3,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '3,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 64
 }
 
@@ -95,6 +126,7 @@ find_site() {
 switch_port() {
 	case ${S_ATTACH[$1]} in
 	lan)	echo "$LAN_NS p-${S_NS[$1]#tm-}" ;;
+	switch)	echo "$LAN_NS br0" ;;
 	*)	echo "$ROUTER_NS ${S_NS[$1]#tm-}" ;;
 	esac
 }
@@ -189,10 +221,11 @@ stop_pidfile() {
 	if pid=$(pid_of "$1"); then
 		# only the process we started with this pid file, not
 		# whatever got its pid since
+		# (echod -P FILE, snmpd -p FILE)
 		cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
-		if [[ $cmd != *" -P $1 "* ]]; then
-			echo "$ME: warning: $1 names pid $pid ($cmd), not our" \
-			    "echod; left alone" >&2
+		if [[ $cmd != *" -P $1 "* && $cmd != *" -p $1 "* ]]; then
+			echo "$ME: warning: $1 names pid $pid ($cmd), not" \
+			    "ours; left alone" >&2
 			rm -f "$1"
 			return 0
 		fi
@@ -202,7 +235,8 @@ stop_pidfile() {
 			n=$((n + 1))
 		done
 		if alive "$pid"; then
-			echo "$ME: warning: echod $pid ignored TERM; killing it" >&2
+			echo "$ME: warning: ${cmd%% *} $pid ignored TERM;" \
+			    "killing it" >&2
 			kill -KILL "$pid" 2>/dev/null || true
 		fi
 	fi
@@ -304,7 +338,15 @@ link_site() {
 build_site() {
 	local i=$1 ns=${S_NS[$1]} attach=${S_ATTACH[$1]} port gw
 
-	[ "$ns" = "$ROUTER_NS" ] || mkns "$ns"
+	if [ "$attach" = switch ]; then
+		# the switch's own (management) address, on the bridge
+		[ "$ns" = "$LAN_NS" ] ||
+		    die "district.sh: ${S_ID[i]}: attach switch needs ns lan"
+		ip -n "$ns" addr add "${S_ADDR[i]}" dev br0
+		ip -n "$ns" route add default via "$LAB_ROUTER"
+		return 0
+	fi
+	[ "$ns" = "$ROUTER_NS" ] || [ "$ns" = "$LAN_NS" ] || mkns "$ns"
 	case $attach in
 	lan)
 		port=p-${ns#tm-}
@@ -360,6 +402,7 @@ build() {
 	for i in "${!S_ID[@]}"; do
 		build_site "$i"
 	done
+	set_port_aliases
 }
 
 # Ping every site once (retrying the lossy ones) until all answer.
@@ -396,7 +439,7 @@ up_exit() {
 }
 
 cmd_up() {
-	local i t site port
+	local i t site port snmp
 
 	find_echod
 	lock
@@ -417,12 +460,18 @@ cmd_up() {
 		find_site "$site"
 		tcp_on "$SI" "$port"
 	done
+	snmp=none
+	if [ "${LAB_SNMP:-1}" != 0 ] && command -v snmpd >/dev/null 2>&1 &&
+	    command -v snmpset >/dev/null 2>&1; then
+		start_snmpd
+		snmp="snmpd on $(site_ip "$SW"):$LAB_SNMP_PORT"
+	fi
 	wait_answers
 	UP_DONE=1
 	trap - ERR INT TERM EXIT
 	echo "$ME: up: ${#S_ID[@]} sites answering; host $LAB_NOC_IF" \
 	    "${LAB_NOC_ADDR%/*}, route $LAB_ROUTE via $LAB_ROUTER;" \
-	    "tcp ${LAB_TCP:-none}; state in $RUN_DIR"
+	    "tcp ${LAB_TCP:-none}; snmp: $snmp; state in $RUN_DIR"
 }
 
 # Everything `up` made, whatever state it is in; quiet and idempotent.
@@ -545,6 +594,286 @@ cmd_tcp() {
 	note "tcp ${S_ID[SI]}:$2 $3"
 }
 
+# --- the core switch's SNMP agent -------------------------------------------
+
+# Sets SW to the index of the switch itself: the site whose attach is
+# "switch" (core-sw)
+switch_site() {
+	local i
+
+	for i in "${!S_ID[@]}"; do
+		if [ "${S_ATTACH[i]}" = switch ]; then
+			SW=$i
+			return 0
+		fi
+	done
+	die "district.sh: no site with attach 'switch'"
+}
+
+# Linux's ifalias of the switch ports, from LAB_SWITCH_PORTS (shown by
+# `ip link`; snmpd does not read it: see start_snmpd)
+set_port_aliases() {
+	local port alias
+
+	while read -r port alias; do
+		[[ -z $port || $port == \#* ]] && continue
+		ip -n "$LAN_NS" link show "$port" >/dev/null 2>&1 || continue
+		ip -n "$LAN_NS" link set "$port" alias "$alias"
+	done <<<"${LAB_SWITCH_PORTS:-}"
+}
+
+# A net-snmp tool inside tm-lan against the agent's 127.0.0.1 address with
+# the read-write community: numeric OIDs, no MIB files, and no state
+# written outside the lab's run directory.
+snmp_ctl() {
+	local tool=$1
+	shift
+	ip netns exec "$LAN_NS" env SNMP_PERSISTENT_DIR="$SNMP_DIR/client" \
+	    MIBS= MIBDIRS= "$tool" -M /dev/null -t 1 -r 1 -v2c -c "$SNMP_CTL" \
+	    "127.0.0.1:$LAB_SNMP_PORT" "$@"
+}
+
+write_snmpd_conf() {
+	cat <<EOF
+# The core switch's SNMP agent, written by lab.sh from district.sh.
+sysName ${S_ID[SW]}
+sysDescr tramon lab: the district LAN switch (net-snmp snmpd in $LAN_NS)
+sysLocation $LAB_SNMP_LOCATION
+sysContact Tổ CNTT huyện
+sysServices 2
+engineID $LAB_SNMP_ENGINE_ID
+dontLogTCPWrappersConnects yes
+
+view all included .1
+# v1 and v2c, read-only, from anywhere
+rocommunity $LAB_SNMP_COMMUNITY default -V all
+# lab.sh's own (the cache timeout and the ifAlias values), from 127.0.0.1
+# inside $LAN_NS only
+rwcommunity $SNMP_CTL 127.0.0.1 -V all
+# v3: authPriv only
+createUser $LAB_SNMP_V3_USER SHA "$LAB_SNMP_V3_AUTH_PASS" AES "$LAB_SNMP_V3_PRIV_PASS"
+rouser $LAB_SNMP_V3_USER priv -V all
+EOF
+}
+
+snmpd_pidfile() {
+	echo "$SNMP_DIR/snmpd.pid"
+}
+
+# Start snmpd in tm-lan and wait until it answers.  Then, with SETs
+# through the read-write community on 127.0.0.1:
+#  - its interface table cache (3 s by default: counters that stand still
+#    for 3 s, then jump) expires at once, so that every request reads the
+#    kernel's counters of the moment, as on a switch;
+#  - the ports get their ifAlias (snmpd keeps ifAlias from SETs, not from
+#    Linux's ifalias).
+start_snmpd() {
+	local pidf addr n=0 port alias idx user=()
+
+	switch_site
+	addr=$(site_ip "$SW")
+	pidf=$(snmpd_pidfile)
+	mkdir -p "$SNMP_DIR/conf" "$SNMP_DIR/persist" "$SNMP_DIR/client"
+	write_snmpd_conf >"$SNMP_DIR/conf/snmpd.conf"
+	# as Debian's snmpd runs: as its own user, when there is one
+	if id Debian-snmp >/dev/null 2>&1; then
+		chown Debian-snmp: "$SNMP_DIR/persist"
+		user=(-u Debian-snmp -g Debian-snmp)
+	fi
+	rm -f "$pidf"
+	# SNMPCONFPATH: only our snmpd.conf and the state snmpd keeps
+	# (engineBoots, the USM user), nothing from /etc/snmp
+	spawn "$SNMP_DIR/snmpd.log" ip netns exec "$LAN_NS" env \
+	    SNMPCONFPATH="$SNMP_DIR/conf:$SNMP_DIR/persist" MIBS= MIBDIRS= \
+	    snmpd -f -Lo "${user[@]}" -p "$pidf" \
+	    --persistentDir="$SNMP_DIR/persist" \
+	    "udp:$addr:$LAB_SNMP_PORT,udp:127.0.0.1:$LAB_SNMP_PORT"
+	until pid_of "$pidf" >/dev/null &&
+	    snmp_ctl snmpget 1.3.6.1.2.1.1.3.0 >/dev/null 2>&1; do
+		if [ $n -ge 50 ]; then
+			tail -n 5 "$SNMP_DIR/snmpd.log" >&2 || true
+			die "snmpd did not answer within 10 s" \
+			    "(log: $SNMP_DIR/snmpd.log)"
+		fi
+		sleep 0.2
+		n=$((n + 1))
+	done
+	# nsCacheTimeout of ifTable (ifXTable shares its cache)
+	snmp_ctl snmpset 1.3.6.1.4.1.8072.1.5.3.1.2.1.3.6.1.2.1.2.2 i 0 \
+	    >/dev/null || die "snmpd: cannot set the ifTable cache timeout"
+	while read -r port alias; do
+		[[ -z $port || $port == \#* ]] && continue
+		idx=$(ip netns exec "$LAN_NS" cat "/sys/class/net/$port/ifindex" \
+		    2>/dev/null) || continue
+		snmp_ctl snmpset "1.3.6.1.2.1.31.1.1.1.18.$idx" s "$alias" \
+		    >/dev/null || die "snmpd: cannot set the ifAlias of $port"
+	done <<<"${LAB_SWITCH_PORTS:-}"
+}
+
+stop_snmpd() {
+	stop_pidfile "$(snmpd_pidfile)"
+}
+
+cmd_snmp() {
+	local pid up
+
+	[ $# -eq 1 ] || usage
+	if [ "$1" = status ]; then
+		need_tools snmpget
+	else
+		need_tools snmpd snmpget snmpset
+	fi
+	ns_exists "$LAN_NS" || die "the lab is not up (run: $0 up)"
+	case $1 in
+	start)
+		lock
+		if pid_of "$(snmpd_pidfile)" >/dev/null; then
+			note "snmp: already running"
+			return 0
+		fi
+		start_snmpd
+		;;
+	stop)
+		lock
+		stop_snmpd
+		;;
+	restart)
+		lock
+		stop_snmpd
+		start_snmpd
+		;;
+	status)
+		switch_site
+		if pid=$(pid_of "$(snmpd_pidfile)"); then
+			up=$(snmp_ctl snmpget -Oqv 1.3.6.1.2.1.1.3.0 2>/dev/null) ||
+			    up="no answer"
+			echo "snmp: snmpd (pid $pid) on" \
+			    "$(site_ip "$SW"):$LAB_SNMP_PORT, sysUpTime $up"
+			return 0
+		fi
+		echo "snmp: stopped"
+		return 3
+		;;
+	*)
+		usage
+		;;
+	esac
+	note "snmp $1"
+}
+
+# --- switch ports and traffic ------------------------------------------------
+
+# Sets SP to the LAN switch port that traffic to site $1 leaves by: its own
+# for a LAN site, the WAN router's for the sites behind it.
+traffic_port() {
+	case ${S_ATTACH[$1]} in
+	lan)	SP=p-${S_NS[$1]#tm-} ;;
+	switch)	die "traffic: ${S_ID[$1]} is the switch itself" ;;
+	*)	SP=p-${ROUTER_NS#tm-} ;;
+	esac
+	ip -n "$LAN_NS" link show "$SP" >/dev/null 2>&1 ||
+	    die "traffic: no port $SP on the LAN switch"
+}
+
+cmd_port() {
+	local ns port lan=() i
+
+	[ $# -eq 2 ] || usage
+	find_site "$1"
+	need_up "$SI"
+	if [ "${S_ATTACH[SI]}" != lan ]; then
+		for i in "${!S_ID[@]}"; do
+			[ "${S_ATTACH[i]}" != lan ] || lan+=("${S_ID[i]}")
+		done
+		die "port: ${S_ID[SI]} is not on a port of the LAN switch" \
+		    "(those are: ${lan[*]})"
+	fi
+	case $2 in
+	down|up)	;;
+	*)		usage ;;
+	esac
+	lock
+	ns=${S_NS[SI]} port=p-${S_NS[SI]#tm-}
+	ip -n "$ns" link set eth0 "$2"
+	# the link going down took the site's default route with it
+	if [ "$2" = up ] && [ "$ns" != "$ROUTER_NS" ]; then
+		ip -n "$ns" route replace default via "$LAB_ROUTER"
+	fi
+	note "port ${S_ID[SI]}: $LAN_NS $port: the far end is $2"
+}
+
+# "TX RX": the bytes switch port $1 has sent and received
+port_counters() {
+	local d=/sys/class/net/$1/statistics
+
+	ip netns exec "$LAN_NS" cat "$d/tx_bytes" "$d/rx_bytes" | tr '\n' ' '
+}
+
+cmd_traffic() {
+	local bytes=$2 secs=${3:-0} dir=${4:-to} sink=() send=() src dst udp
+	local tmp spid n tx0 rx0 tx1 rx1 sent rcvd start end
+
+	[ $# -ge 2 ] && [ $# -le 4 ] || usage
+	find_site "$1"
+	need_up "$SI"
+	[[ $bytes =~ ^[0-9]+$ ]] && [ "$bytes" -le 10000000000 ] ||
+	    die "traffic: BYTES must be a whole number up to 10^10"
+	is_num "$secs" && awk -v s="$secs" 'BEGIN { exit !(s <= 3600) }' ||
+	    die "traffic: SECONDS must be a number up to 3600"
+	need_tools "$PYTHON"
+	traffic_port "$SI"
+	case $dir in
+	to)	sink=(ip netns exec "${S_NS[SI]}")
+		src=${LAB_NOC_ADDR%/*} dst=$(site_ip "$SI") udp=5001 ;;
+	from)	send=(ip netns exec "${S_NS[SI]}")
+		src=$(site_ip "$SI") dst=${LAB_NOC_ADDR%/*} udp=5002 ;;
+	*)	usage ;;
+	esac
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/lab-traffic.XXXXXX")
+	: >"$tmp/sink"
+	# the receiver: so that no ICMP port unreachable comes back (and
+	# without the caller's lock descriptors)
+	"${sink[@]}" "$PYTHON" "$TRAFFIC_PY" sink "$dst" "$udp" \
+	    "$(awk -v s="$secs" 'BEGIN { printf "%d", s + 30 }')" \
+	    >>"$tmp/sink" 2>&1 8>&- 9>&- &
+	spid=$!
+	n=0
+	until grep -q ready "$tmp/sink"; do
+		if ! kill -0 "$spid" 2>/dev/null || [ $n -ge 50 ]; then
+			cat "$tmp/sink" >&2
+			kill "$spid" 2>/dev/null || true
+			rm -rf "$tmp"
+			die "traffic: the receiver did not start"
+		fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+	read -r tx0 rx0 <<<"$(port_counters "$SP")"
+	if ! "${send[@]}" "$PYTHON" "$TRAFFIC_PY" send "$src" "$dst" "$udp" \
+	    "$bytes" "$secs" >"$tmp/send" 2>&1 8>&- 9>&-; then
+		cat "$tmp/send" >&2
+		kill "$spid" 2>/dev/null || true
+		rm -rf "$tmp"
+		die "traffic: sending failed"
+	fi
+	sleep 0.3	# the last frames through the bridge
+	read -r tx1 rx1 <<<"$(port_counters "$SP")"
+	n=0
+	while kill -0 "$spid" 2>/dev/null && [ $n -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	kill "$spid" 2>/dev/null || true
+	wait "$spid" 2>/dev/null || true
+	read -r _ n sent start end <"$tmp/send"
+	rcvd=$(awk '$1 == "received" { print $3 }' "$tmp/sink")
+	rm -rf "$tmp"
+	echo "port=$SP payload=$sent datagrams=$n received=${rcvd:-?}" \
+	    "start=$start end=$end seconds=$(awk -v a="$start" -v b="$end" \
+	    'BEGIN { printf "%.3f", b - a }')" \
+	    "out_octets=$((tx1 - tx0)) in_octets=$((rx1 - rx0))"
+}
+
 # --- status ----------------------------------------------------------------
 
 cmd_status() {
@@ -598,6 +927,9 @@ cmd_status() {
 		printf '%-15s %-12s %-10s %-5s %-40s %s\n' "${S_ID[i]}" "$a" \
 		    "${S_NS[i]}" "$link" "$resp" "${ans[$a]:-no}"
 	done
+	if command -v snmpget >/dev/null 2>&1; then
+		cmd_snmp status || true
+	fi
 }
 
 # --- main ------------------------------------------------------------------
@@ -607,7 +939,7 @@ cmd=$1
 shift
 load_sites
 case $cmd in
-up|down|cut|restore|emulate|tcp|status|exec)
+up|down|cut|restore|emulate|tcp|status|exec|snmp|port|traffic)
 	need_root "$cmd"
 	need_tools ip flock setsid sysctl
 	;;
@@ -636,6 +968,15 @@ status)
 	[ $# -eq 0 ] || usage
 	need_tools fping
 	cmd_status
+	;;
+snmp)
+	cmd_snmp "$@"
+	;;
+port)
+	cmd_port "$@"
+	;;
+traffic)
+	cmd_traffic "$@"
 	;;
 exec)
 	[ $# -ge 2 ] || usage
