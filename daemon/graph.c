@@ -75,6 +75,21 @@ static const struct {
 #define C_LOSSHI	"#E03131"
 #define C_LOSS_AREA	"#F59F00"
 #define C_DOWNTIME	"#E8595B"
+/* ports: MRTG's green area for in and line for out, a little calmer */
+#define C_IN		"#40C057"
+#define C_IN_PEAK	"#C3EDCB"
+#define C_OUT		"#1864AB"
+#define C_OUT_PEAK	"#91C3EE"
+#define C_ADMIN_OFF	"#D5DEE8"
+#define C_IN_ERR	"#E03131"
+#define C_OUT_ERR	"#9C36B5"
+#define C_IN_DISC	"#F08C00"
+#define C_OUT_DISC	"#1C7ED6"
+
+static const char *const pkind_name[GP_COUNT] = {
+	[GP_TRAFFIC] = "traffic",
+	[GP_ERRORS] = "errors",
+};
 
 const char *
 graph_range_name(enum graph_range r)
@@ -108,21 +123,50 @@ graph_spark_file(const char *id, char *buf, size_t len)
 	snprintf(buf, len, "%s-spark.png", safe);
 }
 
-int
-graph_due(const char *path, enum graph_range r, time_t now)
+void
+graph_port_file(const char *port, enum graph_pkind k, enum graph_range r,
+    char *buf, size_t len)
+{
+	char safe[256];
+
+	safe_filename(port, safe, sizeof(safe));
+	snprintf(buf, len, "%s-%s-%s.png", safe,
+	    (k >= 0 && k < GP_COUNT) ? pkind_name[k] : "?",
+	    graph_range_name(r));
+}
+
+void
+graph_port_spark_file(const char *port, char *buf, size_t len)
+{
+	char safe[256];
+
+	safe_filename(port, safe, sizeof(safe));
+	snprintf(buf, len, "%s-spark.png", safe);
+}
+
+double
+graph_overdue(const char *path, enum graph_range r, time_t now)
 {
 	struct stat sb;
 	long period, age;
 
 	if (r < 0 || r >= GR_COUNT)
-		return 0;
+		return -1;
+	if (stat(path, &sb) == -1)
+		return INFINITY;
 	period = ranges[r].redraw;
-	if (period == 0 || stat(path, &sb) == -1)
-		return 1;
 	age = (long)(now - sb.st_mtime);
+	if (period == 0 || age < 0)	/* the clock went back: redraw */
+		return 0;
 	/* a tenth of slack, so a 5-min graph with 60-s renders is redrawn
 	 * every 5 min and not every 6 */
-	return age < 0 || age >= period - period / 10;
+	return (double)(age - (period - period / 10)) / (double)period;
+}
+
+int
+graph_due(const char *path, enum graph_range r, time_t now)
+{
+	return graph_overdue(path, r, now) >= 0;
 }
 
 /* --- argv building */
@@ -397,6 +441,104 @@ loss_args(struct args *a, const struct graph_req *g, const char *rrd)
 	args_add(a, "AREA:downpct%s: %s (%%)\\l", C_DOWNTIME, down);
 	free(loss);
 	free(down);
+}
+
+/*
+ * A port's backgrounds: grey without data, red while it was down, a
+ * lighter grey while it was switched off (admin down: not a fault).
+ * An admin_up that is unknown (a file from before it was kept) counts
+ * as up.
+ */
+static void
+port_background_args(struct args *a, const char *rrd, int lang, int legend)
+{
+	def(a, "oper", rrd, "oper_up", "AVERAGE");
+	def(a, "admin", rrd, "admin_up", "AVERAGE");
+	args_add(a, "CDEF:nodata=oper,UN,INF,UNKN,IF");
+	args_add(a, "CDEF:adm=admin,UN,1,admin,IF");
+	args_add(a, "CDEF:offbg=adm,0.5,LT,INF,UNKN,IF");
+	/* unknown compares false: no shading without data */
+	args_add(a, "CDEF:downbg=oper,0.5,LT,adm,0.5,GE,*,INF,UNKN,IF");
+	if (legend) {
+		char *nd = colon_escape(i18n(lang, M_G_NODATA));
+		char *dn = colon_escape(i18n(lang, M_EV_PORT_DOWN));
+		char *off = colon_escape(i18n(lang, M_PORT_ADMIN_DOWN));
+
+		args_add(a, "AREA:nodata%s: %s", C_NODATA, nd);
+		args_add(a, "AREA:downbg%s: %s", C_DOWN, dn);
+		args_add(a, "AREA:offbg%s: %s\\l", C_ADMIN_OFF, off);
+		free(nd);
+		free(dn);
+		free(off);
+	} else {
+		args_add(a, "AREA:nodata%s", C_NODATA);
+		args_add(a, "AREA:downbg%s", C_DOWN);
+		args_add(a, "AREA:offbg%s", C_ADMIN_OFF);
+	}
+}
+
+/* Traffic in bit/s: in as an area, out as a line (MRTG's way), and on
+ * the long ranges the peaks the averages hide, from the MAX archives. */
+static void
+traffic_args(struct args *a, const struct graph_req *g, enum graph_range r,
+    const char *rrd)
+{
+	char *in = colon_escape(i18n(g->lang, M_TRAFFIC_IN));
+	char *out = colon_escape(i18n(g->lang, M_TRAFFIC_OUT));
+
+	args_add(a, "--vertical-label=bit/s");
+	args_add(a, "--base=1000");
+	def(a, "in", rrd, "in_octets", "AVERAGE");
+	def(a, "out", rrd, "out_octets", "AVERAGE");
+	args_add(a, "CDEF:inb=in,8,*");
+	args_add(a, "CDEF:outb=out,8,*");
+	port_background_args(a, rrd, g->lang, 1);
+	if (ranges[r].long_cf) {
+		char *inp = colon_escape(i18n(g->lang, M_G_IN_PEAK));
+		char *outp = colon_escape(i18n(g->lang, M_G_OUT_PEAK));
+
+		def(a, "inx", rrd, "in_octets", "MAX");
+		def(a, "outx", rrd, "out_octets", "MAX");
+		args_add(a, "CDEF:inxb=inx,8,*");
+		args_add(a, "CDEF:outxb=outx,8,*");
+		args_add(a, "AREA:inxb%s: %s", C_IN_PEAK, inp);
+		args_add(a, "LINE1:outxb%s: %s", C_OUT_PEAK, outp);
+		free(inp);
+		free(outp);
+	}
+	args_add(a, "AREA:inb%s: %s", C_IN, in);
+	args_add(a, "LINE1.5:outb%s: %s\\l", C_OUT, out);
+	free(in);
+	free(out);
+}
+
+/* Errors and discards per second, each direction its own line. */
+static void
+errors_args(struct args *a, const struct graph_req *g, const char *rrd)
+{
+	static const struct {
+		const char *ds, *vname, *line, *colour;
+		int msg;
+	} l[] = {
+		{ "in_errors", "ie", "LINE2", C_IN_ERR, M_G_IN_ERRORS },
+		{ "out_errors", "oe", "LINE1", C_OUT_ERR, M_G_OUT_ERRORS },
+		{ "in_discards", "id", "LINE2", C_IN_DISC, M_G_IN_DISCARDS },
+		{ "out_discards", "od", "LINE1", C_OUT_DISC, M_G_OUT_DISCARDS },
+	};
+
+	args_add(a, "--vertical-label=%s", i18n(g->lang, M_G_PER_SECOND));
+	/* no "m" prefixes: 3 m/s reads as metres to most people */
+	args_add(a, "--units-exponent=0");
+	for (size_t i = 0; i < nitems(l); i++)
+		def(a, l[i].vname, rrd, l[i].ds, "AVERAGE");
+	port_background_args(a, rrd, g->lang, 0);
+	for (size_t i = 0; i < nitems(l); i++) {
+		char *lg = colon_escape(i18n(g->lang, l[i].msg));
+
+		args_add(a, "%s:%s%s: %s%s", l[i].line, l[i].vname,
+		    l[i].colour, lg, i + 1 == nitems(l) ? "\\l" : "");
+		free(lg);
+	}
 }
 
 static char *
@@ -778,6 +920,55 @@ graph_render_spark(const struct graph_req *g, const char *path)
 	args_add(&a, "CDEF:mhi=loss,UN,UNKN,loss,2,GT,med,UNKN,IF,IF");
 	args_add(&a, "LINE1:m0%s", C_LOSS2);
 	args_add(&a, "LINE1:mhi%s", C_LOSSHI);
+	rc = draw(&a, path);
+	args_free(&a);
+	free(rrd);
+	return rc;
+}
+
+int
+graph_render_port(const struct graph_req *g, enum graph_pkind k,
+    enum graph_range r, const char *path)
+{
+	struct args a = { 0 };
+	char *rrd, *t;
+	int rc;
+
+	if (r < 0 || r >= GR_COUNT || k < 0 || k >= GP_COUNT)
+		return -1;
+	rrd = colon_escape(g->rrd);
+	t = xasprintf("%s — %s — %s", g->name, i18n(g->lang,
+	    k == GP_ERRORS ? M_G_ERRORS_GRAPH : M_G_TRAFFIC_GRAPH),
+	    i18n(g->lang, M_RANGE_3H + (int)r));
+	common_args(&a, g, r, GRAPH_W, GRAPH_H);
+	args_add(&a, "--full-size-mode");
+	args_add(&a, "--title=%s", t);
+	if (k == GP_ERRORS)
+		errors_args(&a, g, rrd);
+	else
+		traffic_args(&a, g, r, rrd);
+	rc = draw(&a, path);
+	args_free(&a);
+	free(t);
+	free(rrd);
+	return rc;
+}
+
+int
+graph_render_port_spark(const struct graph_req *g, const char *path)
+{
+	struct args a = { 0 };
+	char *rrd = colon_escape(g->rrd);
+	int rc;
+
+	common_args(&a, g, GR_1D, SPARK_W, SPARK_H);
+	args_add(&a, "--only-graph");
+	args_add(&a, "--base=1000");
+	def(&a, "in", rrd, "in_octets", "AVERAGE");
+	def(&a, "out", rrd, "out_octets", "AVERAGE");
+	port_background_args(&a, rrd, g->lang, 0);
+	args_add(&a, "AREA:in%s", C_IN);
+	args_add(&a, "LINE1:out%s", C_OUT);
 	rc = draw(&a, path);
 	args_free(&a);
 	free(rrd);

@@ -1,7 +1,10 @@
 /*
  * Graphs of a target's RRD, drawn with librrd (rrd_graph_v) into PNG
  * files: a SmokePing-like latency graph, a loss/downtime graph for five
- * ranges, and a small sparkline for the overview.
+ * ranges, and a small sparkline for the overview.  An instance with a
+ * port's values (a switch port: in_octets ... oper_up, admin_up, see
+ * daemon/store.h) gets a traffic and an errors graph for each range and
+ * a 1-day traffic sparkline.
  *
  * The drawing is done by an `rrdtool -` child process (librrd 1.7.2
  * leaks memory in every rrd_graph_v call; see graph.c), or in-process
@@ -19,10 +22,12 @@
 
 enum graph_range { GR_3H, GR_1D, GR_7D, GR_30D, GR_1Y, GR_COUNT };
 enum graph_kind { GK_LAT, GK_LOSS, GK_COUNT };
+enum graph_pkind { GP_TRAFFIC, GP_ERRORS, GP_COUNT };	/* a port's */
 
 struct graph_req {
-	const char *rrd;          /* the target's RRD file */
-	const char *name;         /* the target's name, for titles */
+	const char *rrd;          /* the target's (or port's) RRD file */
+	const char *name;         /* the target's name, for titles; for a
+	                           * port "switch · port" */
 	int smoke;                /* the RRD has q05 ... q95 */
 	int lang;                 /* LANG_VI | LANG_EN */
 	time_t end;               /* right edge of the graphs */
@@ -40,10 +45,23 @@ void graph_file(const char *id, enum graph_kind, enum graph_range,
     char *buf, size_t len);
 void graph_spark_file(const char *id, char *buf, size_t len);
 
+/* A port's, inside web_dir/g/ID: "PORT-traffic-1d.png",
+ * "PORT-errors-1y.png", "PORT-spark.png".  `port` is made safe for a
+ * file name (as daemon/store.c names its RRD). */
+void graph_port_file(const char *port, enum graph_pkind, enum graph_range,
+    char *buf, size_t len);
+void graph_port_spark_file(const char *port, char *buf, size_t len);
+
 /* Whether the graph of `range` in `path` is old enough to redraw at
  * `now` (3 h: always; 1 d: 5 min; 7 d: 30 min; 30 d: 2 h; 1 y: 12 h);
  * a missing file is always due. */
 int graph_due(const char *path, enum graph_range, time_t now);
+
+/* How overdue that graph is, in redraw periods: < 0 not due yet, 0 or
+ * more due (the larger the longer ago it should have been redrawn),
+ * INFINITY when the file is missing.  For drawing the most overdue
+ * first when not all of them can be drawn at once. */
+double graph_overdue(const char *path, enum graph_range, time_t now);
 
 /* Draw one graph and replace `path` atomically.  0 ok, -1 (logged). */
 int graph_render(const struct graph_req *, enum graph_kind,
@@ -51,6 +69,12 @@ int graph_render(const struct graph_req *, enum graph_kind,
 
 /* The 3-hour sparkline (no axes, ~120 x 28). */
 int graph_render_spark(const struct graph_req *, const char *path);
+
+/* A port's graph (`rrd` is the port's), and its 1-day traffic
+ * sparkline (~120 x 28).  Periods when the port was down are shaded. */
+int graph_render_port(const struct graph_req *, enum graph_pkind,
+    enum graph_range, const char *path);
+int graph_render_port_spark(const struct graph_req *, const char *path);
 
 /* Draw through an `rrdtool -` child (default, 1) or with rrd_graph_v in
  * this process (0; for tests, and used when rrdtool cannot be run). */

@@ -81,6 +81,37 @@ static const char *const catalog[M_COUNT][2] = {
 	[M_EV_STOP] =		{ "Ngừng giám sát (tramond dừng)",
 				  "Monitoring stopped (tramond)" },
 	[M_DAEMON] =		{ "Hệ thống giám sát", "Monitoring system" },
+	[M_EV_REBOOT] =		{ "Khởi động lại", "Rebooted" },
+	[M_EV_PORT_DOWN] =	{ "Cổng mất kết nối", "Port down" },
+	[M_EV_PORT_UP] =	{ "Cổng hoạt động lại", "Port up" },
+
+	[M_RESPONSE_TIME] =	{ "Thời gian phản hồi", "Response time" },
+	[M_REQUESTS] =		{ "Yêu cầu được trả lời / đã gửi",
+				  "Requests answered / sent" },
+	[M_DEVICE_UPTIME] =	{ "Thời gian chạy liên tục", "Time since restart" },
+	[M_UPTIME_SHORT] =	{ "chạy liên tục", "uptime" },
+	[M_RESTARTED_AT] =	{ "khởi động lúc", "restarted" },
+	[M_PORTS] =		{ "Cổng", "Ports" },
+	[M_PORTS_UP] =		{ "cổng hoạt động", "ports up" },
+	[M_PORTS_STALE] =	{ "Thiết bị không trả lời: số liệu các cổng "
+				  "dưới đây là của lần đo thành công gần nhất.",
+				  "The device does not answer: the port figures "
+				  "below are from the last successful poll." },
+	[M_NO_PORTS] =		{ "Chưa có số liệu cổng nào",
+				  "No ports reported yet" },
+	[M_PORT] =		{ "Cổng", "Port" },
+	[M_ALIAS] =		{ "Mô tả", "Alias" },
+	[M_SPEED] =		{ "Tốc độ", "Speed" },
+	[M_TRAFFIC_IN] =	{ "Lưu lượng vào", "Traffic in" },
+	[M_TRAFFIC_OUT] =	{ "Lưu lượng ra", "Traffic out" },
+	[M_UTILISATION] =	{ "Mức sử dụng", "Utilisation" },
+	[M_ERRORS_PS] =		{ "Lỗi/giây", "Errors/s" },
+	[M_DISCARDS_PS] =	{ "Loại bỏ/giây", "Discards/s" },
+	[M_IN] =		{ "vào", "in" },
+	[M_OUT] =		{ "ra", "out" },
+	[M_PORT_ADMIN_DOWN] =	{ "Đã tắt (quản trị)", "Admin down" },
+	[M_DEVICE] =		{ "Thiết bị", "Device" },
+	[M_PORT_OF] =		{ "Cổng của", "Port of" },
 
 	[M_G_LATENCY_GRAPH] =	{ "Độ trễ", "Latency" },
 	[M_G_LOSS_GRAPH] =	{ "Mất gói và mất kết nối", "Packet loss and downtime" },
@@ -89,6 +120,15 @@ static const char *const catalog[M_COUNT][2] = {
 				  "Median (colour by packet loss)" },
 	[M_G_NODATA] =		{ "Không có dữ liệu", "No data" },
 	[M_G_DOWNTIME] =	{ "Thời gian mất kết nối", "Time down" },
+	[M_G_TRAFFIC_GRAPH] =	{ "Lưu lượng", "Traffic" },
+	[M_G_ERRORS_GRAPH] =	{ "Lỗi và gói bị loại bỏ", "Errors and discards" },
+	[M_G_IN_PEAK] =		{ "Vào (đỉnh)", "In (peak)" },
+	[M_G_OUT_PEAK] =	{ "Ra (đỉnh)", "Out (peak)" },
+	[M_G_IN_ERRORS] =	{ "Lỗi vào", "In errors" },
+	[M_G_OUT_ERRORS] =	{ "Lỗi ra", "Out errors" },
+	[M_G_IN_DISCARDS] =	{ "Loại bỏ vào", "In discards" },
+	[M_G_OUT_DISCARDS] =	{ "Loại bỏ ra", "Out discards" },
+	[M_G_PER_SECOND] =	{ "mỗi giây", "per second" },
 };
 
 const char *
@@ -183,6 +223,83 @@ i18n_duration(int lang, long s, char *buf, size_t len)
 		snprintf(buf, len, "%ld %s", s, i18n(lang, M_UNIT_SEC));
 }
 
+/* ifOperStatus and ifAdminStatus words (RFC 2863), as the snmp probe
+ * writes them; anything else is kept. */
+static const char *
+if_status_vi(const char *word, int admin)
+{
+	static const struct {
+		const char *en, *oper, *admin;
+	} words[] = {
+		{ "up", "hoạt động", "bật" },
+		{ "down", "mất kết nối", "tắt" },
+		{ "testing", "đang kiểm tra", "đang kiểm tra" },
+		{ "unknown", "không rõ", "không rõ" },
+		{ "dormant", "đang chờ (dormant)", NULL },
+		{ "notPresent", "không có phần cứng", NULL },
+		{ "lowerLayerDown", "lớp dưới mất kết nối", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(word, words[i].en) == 0) {
+			const char *w = admin ? words[i].admin : words[i].oper;
+
+			return w ? w : word;
+		}
+	return word;
+}
+
+/*
+ * What the snmp probe says of a port and a reboot:
+ *	"oper status down (admin up)", "oper status up",
+ *	"sysUpTime went back from 12 d 03:04:05 to 00:02:10",
+ *	"walk incomplete: timeout after 12 rows".
+ * Numbers and times are kept as they are given.  1 if translated.
+ */
+static int
+snmp_reason_vi(const char *why, char *buf, size_t len)
+{
+	static const char back[] = "sysUpTime went back from ";
+	static const char walk[] = "walk incomplete: ";
+	char oper[32], admin[32], end;
+	const char *to;
+	unsigned rows;
+	int n = -1;
+
+	if (sscanf(why, "oper status %31[A-Za-z] (admin %31[A-Za-z]%c",
+	    oper, admin, &end) == 3 && end == ')' &&
+	    strlen(why) == 12 + strlen(oper) + 8 + strlen(admin) + 1) {
+		snprintf(buf, len, "trạng thái cổng: %s (quản trị: %s)",
+		    if_status_vi(oper, 0), if_status_vi(admin, 1));
+		return 1;
+	}
+	if (sscanf(why, "oper status %31[A-Za-z]", oper) == 1 &&
+	    strlen(why) == 12 + strlen(oper)) {
+		snprintf(buf, len, "trạng thái cổng: %s", if_status_vi(oper, 0));
+		return 1;
+	}
+	if (strncmp(why, back, sizeof(back) - 1) == 0 &&
+	    (to = strstr(why + sizeof(back) - 1, " to ")) != NULL) {
+		const char *from = why + sizeof(back) - 1;
+
+		snprintf(buf, len, "sysUpTime lùi từ %.*s về %s (thiết bị đã "
+		    "khởi động lại)", (int)(to - from), from, to + 4);
+		return 1;
+	}
+	if (strncmp(why, walk, sizeof(walk) - 1) == 0) {
+		const char *rest = why + sizeof(walk) - 1;
+
+		if (sscanf(rest, "timeout after %u rows%n", &rows, &n) == 1 &&
+		    n >= 0 && rest[n] == '\0')
+			snprintf(buf, len, "đọc bảng cổng chưa xong: hết thời "
+			    "gian chờ sau %u dòng", rows);
+		else
+			snprintf(buf, len, "đọc bảng cổng chưa xong: %s", rest);
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Reasons come from the state machine and the probes in English, which
  * is what the journal keeps; people read them in their language.  Known
@@ -201,6 +318,9 @@ i18n_reason(int lang, const char *why, char *buf, size_t len)
 		{ "network unreachable", "không có đường tới mạng" },
 		{ "host unreachable", "không tới được máy" },
 		{ "connection reset", "kết nối bị ngắt" },
+		{ "authentication failure", "xác thực SNMP thất bại" },
+		{ "unknown user", "người dùng SNMP không tồn tại" },
+		{ "no such name", "không có đối tượng SNMP này (noSuchName)" },
 	};
 	static const struct {
 		const char *fmt;        /* sscanf: two numbers */
@@ -236,5 +356,7 @@ i18n_reason(int lang, const char *why, char *buf, size_t len)
 		snprintf(buf, len, "không phân giải được tên %s", why + 15);
 		return;
 	}
+	if (vi && snmp_reason_vi(why, buf, len))
+		return;
 	snprintf(buf, len, "%s", why);
 }

@@ -80,6 +80,33 @@ enum msg {
 	M_EV_START,
 	M_EV_STOP,
 	M_DAEMON,
+	M_EV_REBOOT,            /* what probes report: "reboot" */
+	M_EV_PORT_DOWN,         /* "port_down" */
+	M_EV_PORT_UP,           /* "port_up" */
+
+	/* a switch and its ports */
+	M_RESPONSE_TIME,
+	M_REQUESTS,
+	M_DEVICE_UPTIME,        /* fact: time since the last restart */
+	M_UPTIME_SHORT,         /* "chạy liên tục 12 ngày", overview */
+	M_RESTARTED_AT,         /* followed by a date */
+	M_PORTS,
+	M_PORTS_UP,             /* "24/26 cổng hoạt động" */
+	M_PORTS_STALE,
+	M_NO_PORTS,
+	M_PORT,
+	M_ALIAS,
+	M_SPEED,
+	M_TRAFFIC_IN,
+	M_TRAFFIC_OUT,
+	M_UTILISATION,
+	M_ERRORS_PS,
+	M_DISCARDS_PS,
+	M_IN,
+	M_OUT,
+	M_PORT_ADMIN_DOWN,      /* a port state beside up and down */
+	M_DEVICE,               /* the switch a port belongs to */
+	M_PORT_OF,              /* "Cổng của" before the switch */
 
 	/* graphs: titles and legends */
 	M_G_LATENCY_GRAPH,
@@ -88,6 +115,15 @@ enum msg {
 	M_G_MEDIAN_BY_LOSS,
 	M_G_NODATA,
 	M_G_DOWNTIME,
+	M_G_TRAFFIC_GRAPH,
+	M_G_ERRORS_GRAPH,
+	M_G_IN_PEAK,
+	M_G_OUT_PEAK,
+	M_G_IN_ERRORS,
+	M_G_OUT_ERRORS,
+	M_G_IN_DISCARDS,
+	M_G_OUT_DISCARDS,
+	M_G_PER_SECOND,         /* vertical label of the errors graph */
 
 	M_COUNT
 };
@@ -112,8 +148,9 @@ void i18n_number(int lang, double v, int decimals, char *buf, size_t len);
 /* A duration: "3 ngày 4 giờ" / "3 d 4 h", "12 phút" / "12 min". */
 void i18n_duration(int lang, long seconds, char *buf, size_t len);
 
-/* A reason from the journal ("timeout", "loss 12.5% > 5.0%") for people:
- * translated where it is a known phrase, shown as it is otherwise. */
+/* A reason from the journal ("timeout", "loss 12.5% > 5.0%", "oper status
+ * down (admin up)") for people: translated where it is a known phrase,
+ * shown as it is otherwise. */
 void i18n_reason(int lang, const char *why, char *buf, size_t len);
 
 #endif /* TRAMON_I18N_H */

@@ -259,6 +259,92 @@ fmt_uptime(int lang, double pct, char *out, size_t len)
 	snprintf(out, len, "%s%%", num);
 }
 
+/* Three significant digits, at most two decimals: "940", "1,25". */
+static void
+fmt_3digits(int lang, double v, char *out, size_t len)
+{
+	i18n_number(lang, v, v >= 99.95 ? 0 : v >= 9.995 ? 1 : 2, out, len);
+}
+
+/* A rate in bit/s for people: "940 kbit/s", "1,25 Mbit/s". */
+static void
+fmt_bits(int lang, double bps, char *out, size_t len)
+{
+	static const char *const unit[] = {
+		"bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"
+	};
+	char num[32];
+	size_t u = 0;
+
+	if (!isfinite(bps) || bps < 0) {
+		snprintf(out, len, "–");
+		return;
+	}
+	while (bps >= 999.5 && u + 1 < nitems(unit)) {
+		bps /= 1000;
+		u++;
+	}
+	if (u == 0)
+		i18n_number(lang, bps, 0, num, sizeof(num));
+	else
+		fmt_3digits(lang, bps, num, sizeof(num));
+	snprintf(out, len, "%s" NBSP "%s", num, unit[u]);
+}
+
+/* A port's speed as people name it: "100 Mbit/s", "2,5 Gbit/s". */
+static void
+fmt_speed(int lang, double bps, char *out, size_t len)
+{
+	static const char *const unit[] = {
+		"bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"
+	};
+	char num[32];
+	size_t u = 0;
+	int dec;
+
+	if (!isfinite(bps) || bps <= 0) {
+		snprintf(out, len, "–");
+		return;
+	}
+	while (bps >= 1000 && u + 1 < nitems(unit)) {
+		bps /= 1000;
+		u++;
+	}
+	dec = fabs(bps - round(bps)) < .005 ? 0 :
+	    fabs(bps * 10 - round(bps * 10)) < .05 ? 1 : 2;
+	i18n_number(lang, bps, dec, num, sizeof(num));
+	snprintf(out, len, "%s" NBSP "%s", num, unit[u]);
+}
+
+/* Errors or discards per second: "0", "0,003", "< 0,001", "12,5". */
+static void
+fmt_rate(int lang, double v, char *out, size_t len)
+{
+	if (!isfinite(v) || v < 0)
+		snprintf(out, len, "–");
+	else if (v > 0 && v < .0005) {
+		char num[32];
+
+		i18n_number(lang, .001, 3, num, sizeof(num));
+		snprintf(out, len, "<" NBSP "%s", num);
+	} else
+		i18n_number(lang, v, v == 0 ? 0 : v < 1 ? 3 : v < 10 ? 2 :
+		    v < 100 ? 1 : 0, out, len);
+}
+
+static void
+fmt_util(int lang, double pct, char *out, size_t len)
+{
+	char num[32];
+
+	if (!isfinite(pct)) {
+		snprintf(out, len, "–");
+		return;
+	}
+	i18n_number(lang, pct, pct < 10 ? 1 : 0, num, sizeof(num));
+	snprintf(out, len, "%s%%", num);
+}
+
 static const char *
 state_class(enum tstate s)
 {
@@ -333,6 +419,22 @@ target_href(struct buf *b, const char *dir, const char *id)
 	buf_add(b, ".html");
 }
 
+/* href of a port's page: dir + "ID/PORT.html", both made safe for a
+ * file name as the files are. */
+static void
+port_href(struct buf *b, const char *dir, const char *id, const char *port)
+{
+	char safe[256];
+
+	safe_filename(id, safe, sizeof(safe));
+	buf_add(b, dir);
+	buf_url(b, safe);
+	buf_add(b, "/");
+	safe_filename(port, safe, sizeof(safe));
+	buf_url(b, safe);
+	buf_add(b, ".html");
+}
+
 static const char *
 group_of(const struct web_target *t, int lang)
 {
@@ -343,6 +445,115 @@ static int
 is_problem(enum tstate s)
 {
 	return s == TS_DOWN || s == TS_UNREACHABLE || s == TS_DEGRADED;
+}
+
+/* --- a probe's values, a switch's ports */
+
+/* Index of the probe's value `name` in `defs`, or -1. */
+static long
+value_index(const struct tm_value_def *defs, size_t n, const char *name)
+{
+	for (size_t k = 0; defs && k < n; k++)
+		if (strcmp(defs[k].name, name) == 0)
+			return (long)k;
+	return -1;
+}
+
+/* The target's value `name` ("uptime"), NAN if unknown or none. */
+static double
+tvalue(const struct web_target *t, const char *name)
+{
+	long k = value_index(t->vdefs, t->nvalues, name);
+
+	return k >= 0 && t->values ? t->values[k] : NAN;
+}
+
+/* An instance's value `name` ("in_octets": bytes/s), NAN if none. */
+static double
+ivalue(const struct web_target *t, const struct web_instance *in,
+    const char *name)
+{
+	long k = value_index(t->idefs, t->nidefs, name);
+
+	return k >= 0 && in->values ? in->values[k] : NAN;
+}
+
+/* A target with ports (a switch): its probe reports instances. */
+static int
+has_ports(const struct web_target *t)
+{
+	return t->idefs != NULL && t->nidefs > 0;
+}
+
+/* The switch's uptime now, in seconds: the agent's figure of the last
+ * round plus the time since; NAN if unknown. */
+static double
+device_uptime(const struct web_snapshot *s, const struct web_target *t)
+{
+	double up = tvalue(t, "uptime");
+
+	if (!isfinite(up) || up < 0)
+		return NAN;
+	if (t->last_round > 0 && s->generated > t->last_round)
+		up += (double)(s->generated - t->last_round);
+	return up;
+}
+
+/* A port's state: its word, colour and symbol beside a target's. */
+enum pstate { PS_UNKNOWN, PS_UP, PS_DOWN, PS_OFF, PS_COUNT };
+
+static const struct {
+	const char *cls;	/* st-... in tramon.css */
+	const char *sym;
+	int msg;
+} pstates[PS_COUNT] = {
+	[PS_UNKNOWN] = { "unknown", "?", M_STATE_UNKNOWN },
+	[PS_UP] = { "up", "✓", M_STATE_UP },
+	[PS_DOWN] = { "down", "✕", M_STATE_DOWN },
+	[PS_OFF] = { "off", "○", M_PORT_ADMIN_DOWN },
+};
+
+/* Switched off by its administrator is not a fault: shown as such. */
+static enum pstate
+port_state(const struct web_target *t, const struct web_instance *in)
+{
+	double admin = ivalue(t, in, "admin_up");
+	double oper = ivalue(t, in, "oper_up");
+
+	if (isfinite(admin) && admin < 0.5)
+		return PS_OFF;
+	if (!isfinite(oper))
+		return PS_UNKNOWN;
+	return oper >= 0.5 ? PS_UP : PS_DOWN;
+}
+
+static void
+port_badge(struct buf *b, int lang, enum pstate ps)
+{
+	buf_printf(b, "<span class=\"badge st-%s\"><span class=\"sym\" "
+	    "aria-hidden=\"true\">%s</span>" NBSP "%s</span>",
+	    pstates[ps].cls, pstates[ps].sym, i18n(lang, pstates[ps].msg));
+}
+
+/* "24/26 cổng hoạt động" */
+static void
+ports_up(struct buf *b, int lang, const struct web_target *t)
+{
+	size_t up = 0;
+
+	for (size_t k = 0; k < t->ninst; k++)
+		up += port_state(t, &t->inst[k]) == PS_UP;
+	buf_printf(b, "%zu/%zu %s", up, t->ninst, i18n(lang, M_PORTS_UP));
+}
+
+/* The instance of `t` called `name`, or NULL. */
+static const struct web_instance *
+find_instance(const struct web_target *t, const char *name)
+{
+	for (size_t k = 0; t && name && k < t->ninst; k++)
+		if (strcmp(t->inst[k].name, name) == 0)
+			return &t->inst[k];
+	return NULL;
 }
 
 /* --- frame */
@@ -528,6 +739,36 @@ cell_open(struct buf *b, const char *cls, int lang, int label)
 	    i18n(lang, label));
 }
 
+/* A switch in the overview: "chạy liên tục 12 ngày 3 giờ · 24/26 cổng
+ * hoạt động"; nothing for other targets. */
+static void
+device_line(struct buf *b, const struct web_snapshot *s,
+    const struct web_target *t)
+{
+	int lang = s->language;
+	double up = device_uptime(s, t);
+	int ports = has_ports(t) && t->ninst > 0;
+	char d[64];
+
+	if (!isfinite(up) && !ports)
+		return;
+	/* each part kept on one line */
+	buf_add(b, "<span class=\"dev\">");
+	if (isfinite(up)) {
+		i18n_duration(lang, (long)up, d, sizeof(d));
+		buf_printf(b, "<span class=\"nw\">%s %s</span>",
+		    i18n(lang, M_UPTIME_SHORT), d);
+		if (ports)
+			buf_add(b, " · ");
+	}
+	if (ports) {
+		buf_add(b, "<span class=\"nw\">");
+		ports_up(b, lang, t);
+		buf_add(b, "</span>");
+	}
+	buf_add(b, "</span>");
+}
+
 static void
 target_row(struct buf *b, const struct web_snapshot *s, size_t i,
     const struct web_info *info)
@@ -553,6 +794,7 @@ target_row(struct buf *b, const struct web_snapshot *s, size_t i,
 		buf_add(b, " · ");
 	buf_html(b, t->type);
 	buf_add(b, "</span>");
+	device_line(b, s, t);
 	if (t->state != TS_UP && t->why && *t->why) {
 		buf_add(b, "<span class=\"why\">");
 		buf_reason(b, lang, t->why);
@@ -717,15 +959,70 @@ find_target(const struct web_snapshot *s, const char *id)
 	return NULL;
 }
 
+/* What probes report ("reboot", "port_down"): word, look, symbol. */
+static const struct {
+	const char *kind;
+	int msg;
+	const char *cls;	/* st-... in tramon.css */
+	const char *sym;
+} probe_events[] = {
+	{ "reboot", M_EV_REBOOT, "degraded", "↻" },
+	{ "port_down", M_EV_PORT_DOWN, "down", "✕" },
+	{ "port_up", M_EV_PORT_UP, "up", "✓" },
+};
+
+/* A probe's event: its word, then the port it concerns, linked to the
+ * port's page while the switch still reports that port.  A kind this
+ * version does not know is shown by its word. */
 static void
-event_row(struct buf *b, const struct web_snapshot *s,
-    const struct web_event *e, const char *dir, int with_target)
+probe_event(struct buf *b, const struct web_snapshot *s,
+    const struct web_event *e, const char *dir, int with_instance)
 {
 	int lang = s->language;
+	const struct web_target *t;
+	size_t k;
 
-	buf_printf(b, "<tr class=\"ev-%s\">", e->event ? (strcmp(e->event,
-	    "state") == 0 ? state_class(valid_state(e->to)) : "daemon") :
-	    "daemon");
+	for (k = 0; k < nitems(probe_events); k++)
+		if (strcmp(e->event, probe_events[k].kind) == 0)
+			break;
+	if (k < nitems(probe_events))
+		buf_printf(b, "<span class=\"badge st-%s\"><span class=\"sym\" "
+		    "aria-hidden=\"true\">%s</span>" NBSP "%s</span>",
+		    probe_events[k].cls, probe_events[k].sym,
+		    i18n(lang, probe_events[k].msg));
+	else {
+		buf_add(b, "<span class=\"kind\">");
+		buf_html(b, e->event);
+		buf_add(b, "</span>");
+	}
+	if (e->instance == NULL || *e->instance == '\0' || !with_instance)
+		return;
+	buf_add(b, " <span class=\"inst\">");
+	t = find_target(s, e->target_id);
+	if (find_instance(t, e->instance) != NULL) {
+		buf_add(b, "<a href=\"");
+		port_href(b, dir, t->id, e->instance);
+		buf_add(b, "\">");
+		buf_html(b, e->instance);
+		buf_add(b, "</a>");
+	} else
+		buf_html(b, e->instance);
+	buf_add(b, "</span>");
+}
+
+/* `dir` leads from the page to t/ ("t/", "", "../"). */
+static void
+event_row(struct buf *b, const struct web_snapshot *s,
+    const struct web_event *e, const char *dir, int with_target,
+    int with_instance)
+{
+	int lang = s->language;
+	const char *ev = e->event ? e->event : "?";
+	int daemon = strcmp(ev, "start") == 0 || strcmp(ev, "stop") == 0;
+
+	buf_printf(b, "<tr class=\"ev-%s\">", strcmp(ev, "state") == 0 ?
+	    state_class(valid_state(e->to)) : daemon || !e->target_id ?
+	    "daemon" : "probe");
 	cell_open(b, "when", lang, M_TIME);
 	time_tag(b, lang, e->at);
 	buf_add(b, "</td>");
@@ -743,16 +1040,16 @@ event_row(struct buf *b, const struct web_snapshot *s,
 		buf_add(b, "</td>");
 	}
 	cell_open(b, "change", lang, M_CHANGE);
-	if (e->event && strcmp(e->event, "state") == 0) {
+	if (strcmp(ev, "state") == 0) {
 		badge(b, lang, e->from);
 		buf_add(b, " <span class=\"arrow\" aria-hidden=\"true\">→</span> ");
 		badge(b, lang, e->to);
-	} else if (e->event && strcmp(e->event, "start") == 0)
+	} else if (strcmp(ev, "start") == 0)
 		buf_add(b, i18n(lang, M_EV_START));
-	else if (e->event && strcmp(e->event, "stop") == 0)
+	else if (strcmp(ev, "stop") == 0)
 		buf_add(b, i18n(lang, M_EV_STOP));
 	else
-		buf_html(b, e->event ? e->event : "?");
+		probe_event(b, s, e, dir, with_instance);
 	buf_add(b, "</td>");
 	cell_open(b, "why", lang, M_REASON);
 	if (e->why)
@@ -760,9 +1057,11 @@ event_row(struct buf *b, const struct web_snapshot *s,
 	buf_add(b, "</td></tr>\n");
 }
 
+/* The newest `max` events, of target `only_id` (NULL: all) and of its
+ * instance `only_inst` (NULL: all); links lead through `dir` to t/. */
 static void
 events_table(struct buf *b, const struct web_snapshot *s, const char *dir,
-    const char *only_id, size_t max)
+    const char *only_id, const char *only_inst, size_t max)
 {
 	int lang = s->language;
 	const struct web_event **ev = sorted_events(s);
@@ -771,6 +1070,9 @@ events_table(struct buf *b, const struct web_snapshot *s, const char *dir,
 	for (size_t i = 0; i < s->nevents && shown < max; i++) {
 		if (only_id && (ev[i]->target_id == NULL ||
 		    strcmp(ev[i]->target_id, only_id) != 0))
+			continue;
+		if (only_inst && (ev[i]->instance == NULL ||
+		    strcmp(ev[i]->instance, only_inst) != 0))
 			continue;
 		if (shown++ == 0) {
 			buf_add(b, "<table class=\"events\">\n<thead><tr>");
@@ -782,7 +1084,8 @@ events_table(struct buf *b, const struct web_snapshot *s, const char *dir,
 			    "<tbody>\n", i18n(lang, M_CHANGE),
 			    i18n(lang, M_REASON));
 		}
-		event_row(b, s, ev[i], dir, only_id == NULL);
+		event_row(b, s, ev[i], dir, only_id == NULL,
+		    only_inst == NULL);
 	}
 	if (shown)
 		buf_add(b, "</tbody>\n</table>\n");
@@ -799,7 +1102,7 @@ webpage_events(struct buf *b, const struct web_snapshot *s)
 
 	page_head(b, s, i18n(lang, M_EVENTS), "", 1);
 	buf_printf(b, "<h1>%s</h1>\n", i18n(lang, M_RECENT_EVENTS));
-	events_table(b, s, "t/", NULL, (size_t)-1);
+	events_table(b, s, "t/", NULL, NULL, (size_t)-1);
 	page_foot(b, s, "");
 }
 
@@ -811,6 +1114,64 @@ fact(struct buf *b, int lang, int label)
 	buf_printf(b, "<div><dt>%s</dt><dd>", i18n(lang, label));
 }
 
+/* Latency, spread and jitter of a target that measures them. */
+static void
+latency_facts(struct buf *b, int lang, const struct web_target *t)
+{
+	const struct round_stats *r = &t->last;
+	int have = t->last_round != 0;
+	char v[64], w[64], x[64];
+
+	fact(b, lang, M_LATENCY_MEDIAN);
+	fmt_ms(lang, have ? r->median : NAN, v, sizeof(v));
+	buf_printf(b, "<strong>%s</strong></dd></div>\n", v);
+	fact(b, lang, M_LATENCY);
+	fmt_ms(lang, have ? r->min : NAN, v, sizeof(v));
+	fmt_ms(lang, have ? r->avg : NAN, w, sizeof(w));
+	fmt_ms(lang, have ? r->max : NAN, x, sizeof(x));
+	buf_printf(b, "<span class=\"mmm\"><span>%s</span> %s</span>"
+	    "<span class=\"mmm\"><span>%s</span> %s</span>"
+	    "<span class=\"mmm\"><span>%s</span> %s</span></dd></div>\n",
+	    i18n(lang, M_MIN), v, i18n(lang, M_AVG), w, i18n(lang, M_MAX), x);
+}
+
+/* A switch: one answer a round, so its response time, then how long
+ * since it restarted and how many ports are up. */
+static void
+device_facts(struct buf *b, const struct web_snapshot *s,
+    const struct web_target *t)
+{
+	int lang = s->language;
+	double up = device_uptime(s, t);
+	char v[64];
+
+	fact(b, lang, M_RESPONSE_TIME);
+	fmt_ms(lang, t->last_round ? t->last.median : NAN, v, sizeof(v));
+	buf_printf(b, "<strong>%s</strong></dd></div>\n", v);
+	if (value_index(t->vdefs, t->nvalues, "uptime") >= 0) {
+		fact(b, lang, M_DEVICE_UPTIME);
+		if (isfinite(up)) {
+			i18n_duration(lang, (long)up, v, sizeof(v));
+			buf_printf(b, "<strong>%s</strong><br><span class=\""
+			    "meta\">%s ", v, i18n(lang, M_RESTARTED_AT));
+			time_tag(b, lang, s->generated - (time_t)up);
+			buf_add(b, "</span>");
+		} else
+			buf_add(b, "–");
+		buf_add(b, "</dd></div>\n");
+	}
+	if (has_ports(t)) {
+		fact(b, lang, M_PORTS);
+		if (t->ninst > 0) {
+			buf_add(b, "<strong>");
+			ports_up(b, lang, t);
+			buf_add(b, "</strong>");
+		} else
+			buf_add(b, "–");
+		buf_add(b, "</dd></div>\n");
+	}
+}
+
 static void
 facts(struct buf *b, const struct web_snapshot *s, size_t i,
     const struct web_info *info)
@@ -818,7 +1179,8 @@ facts(struct buf *b, const struct web_snapshot *s, size_t i,
 	const struct web_target *t = &s->targets[i];
 	const struct round_stats *r = &t->last;
 	int lang = s->language, have = t->last_round != 0;
-	char v[64], w[64], x[64];
+	int device = has_ports(t);
+	char v[64];
 
 	buf_add(b, "<dl class=\"facts\">\n");
 	fact(b, lang, M_STATE);
@@ -833,27 +1195,23 @@ facts(struct buf *b, const struct web_snapshot *s, size_t i,
 		buf_reason(b, lang, t->why);
 		buf_add(b, "</dd></div>\n");
 	}
-	fact(b, lang, M_LATENCY_MEDIAN);
-	fmt_ms(lang, have ? r->median : NAN, v, sizeof(v));
-	buf_printf(b, "<strong>%s</strong></dd></div>\n", v);
-	fact(b, lang, M_LATENCY);
-	fmt_ms(lang, have ? r->min : NAN, v, sizeof(v));
-	fmt_ms(lang, have ? r->avg : NAN, w, sizeof(w));
-	fmt_ms(lang, have ? r->max : NAN, x, sizeof(x));
-	buf_printf(b, "<span class=\"mmm\"><span>%s</span> %s</span>"
-	    "<span class=\"mmm\"><span>%s</span> %s</span>"
-	    "<span class=\"mmm\"><span>%s</span> %s</span></dd></div>\n",
-	    i18n(lang, M_MIN), v, i18n(lang, M_AVG), w, i18n(lang, M_MAX), x);
+	if (device)
+		device_facts(b, s, t);
+	else
+		latency_facts(b, lang, t);
 	fact(b, lang, M_LOSS);
 	fmt_loss(lang, have ? r->loss_pct : NAN, v, sizeof(v));
 	buf_printf(b, "<strong>%s</strong>", v);
 	if (have && r->sent > 0)
 		buf_printf(b, " <span class=\"meta\">(%s: %u / %u)</span>",
-		    i18n(lang, M_PACKETS), r->received, r->sent);
+		    i18n(lang, device ? M_REQUESTS : M_PACKETS), r->received,
+		    r->sent);
 	buf_add(b, "</dd></div>\n");
-	fact(b, lang, M_JITTER);
-	fmt_ms(lang, have ? r->jitter : NAN, v, sizeof(v));
-	buf_printf(b, "%s</dd></div>\n", v);
+	if (!device) {
+		fact(b, lang, M_JITTER);
+		fmt_ms(lang, have ? r->jitter : NAN, v, sizeof(v));
+		buf_printf(b, "%s</dd></div>\n", v);
+	}
 	fact(b, lang, M_UPTIME_24H);
 	fmt_uptime(lang, info[i].uptime_24h, v, sizeof(v));
 	buf_printf(b, "%s</dd></div>\n", v);
@@ -884,6 +1242,165 @@ facts(struct buf *b, const struct web_snapshot *s, size_t i,
 		buf_add(b, "</dd></div>\n");
 	}
 	buf_add(b, "</dl>\n");
+}
+
+/* --- the ports table of a switch */
+
+/* Utilisation in percent of the speed, the busier direction: NAN when
+ * the speed is unknown (some virtual interfaces report 0). */
+static double
+utilisation(const struct web_target *t, const struct web_instance *in)
+{
+	double m = fmax(ivalue(t, in, "in_octets"),
+	    ivalue(t, in, "out_octets"));
+	double speed = ivalue(t, in, "speed");
+
+	if (!isfinite(m) || !isfinite(speed) || speed <= 0)
+		return NAN;
+	return m * 8 / speed * 100;
+}
+
+/* The figures of a port, in the page's language. */
+struct pfig {
+	char speed[48], in[48], out[48], util[48], err[48], disc[48];
+	double util_pct, err_ps, disc_ps;
+};
+
+static void
+port_figures(int lang, const struct web_target *t,
+    const struct web_instance *in, struct pfig *f)
+{
+	f->util_pct = utilisation(t, in);
+	f->err_ps = ivalue(t, in, "in_errors") + ivalue(t, in, "out_errors");
+	f->disc_ps = ivalue(t, in, "in_discards") +
+	    ivalue(t, in, "out_discards");
+	fmt_speed(lang, ivalue(t, in, "speed"), f->speed, sizeof(f->speed));
+	fmt_bits(lang, ivalue(t, in, "in_octets") * 8, f->in, sizeof(f->in));
+	fmt_bits(lang, ivalue(t, in, "out_octets") * 8, f->out,
+	    sizeof(f->out));
+	fmt_util(lang, f->util_pct, f->util, sizeof(f->util));
+	fmt_rate(lang, f->err_ps, f->err, sizeof(f->err));
+	fmt_rate(lang, f->disc_ps, f->disc, sizeof(f->disc));
+}
+
+/* A share of the speed as a bar under the figure (no colour alone:
+ * the figure is beside it). */
+static void
+util_meter(struct buf *b, double pct)
+{
+	if (!isfinite(pct))
+		return;
+	buf_printf(b, "<span class=\"meter%s\" aria-hidden=\"true\"><span "
+	    "style=\"width:%.1f%%\"></span></span>", pct >= 80 ? " hot" : "",
+	    pct > 100 ? 100.0 : pct);
+}
+
+static void
+port_row(struct buf *b, const struct web_snapshot *s,
+    const struct web_target *t, size_t k, const struct web_pinfo *pi)
+{
+	const struct web_instance *in = &t->inst[k];
+	enum pstate ps = port_state(t, in);
+	int lang = s->language;
+	struct pfig f;
+
+	port_figures(lang, t, in, &f);
+	buf_printf(b, "<tr class=\"st-%s\">", pstates[ps].cls);
+	cell_open(b, "port", lang, M_PORT);
+	buf_add(b, "<a href=\"");
+	port_href(b, "", t->id, in->name);
+	buf_add(b, "\">");
+	buf_html(b, in->name);
+	buf_add(b, "</a></td>");
+	cell_open(b, "alias", lang, M_ALIAS);
+	if (in->label)
+		buf_html(b, in->label);
+	buf_add(b, "</td>");
+	cell_open(b, "state", lang, M_STATE);
+	port_badge(b, lang, ps);
+	buf_add(b, "</td>");
+	cell_open(b, "num", lang, M_SPEED);
+	buf_printf(b, "%s</td>", f.speed);
+	cell_open(b, "num", lang, M_TRAFFIC_IN);
+	buf_printf(b, "%s</td>", f.in);
+	cell_open(b, "num", lang, M_TRAFFIC_OUT);
+	buf_printf(b, "%s</td>", f.out);
+	cell_open(b, "num util", lang, M_UTILISATION);
+	buf_add(b, f.util);
+	util_meter(b, f.util_pct);
+	buf_add(b, "</td>");
+	cell_open(b, f.err_ps > 0 ? "num bad" : "num", lang, M_ERRORS_PS);
+	buf_printf(b, "%s</td>", f.err);
+	cell_open(b, f.disc_ps > 0 ? "num bad" : "num", lang, M_DISCARDS_PS);
+	buf_printf(b, "%s</td>", f.disc);
+	cell_open(b, "spark", lang, M_RANGE_1D);
+	if (pi->spark) {
+		char safe[128], file[320];
+
+		safe_filename(t->id, safe, sizeof(safe));
+		graph_port_spark_file(in->name, file, sizeof(file));
+		buf_add(b, "<a href=\"");
+		port_href(b, "", t->id, in->name);
+		buf_add(b, "\"><img src=\"../g/");
+		buf_url(b, safe);
+		buf_add(b, "/");
+		buf_url(b, file);
+		buf_printf(b, "?v=%lld\" width=\"120\" height=\"28\" "
+		    "loading=\"lazy\" alt=\"%s\"></a>", (long long)pi->spark,
+		    i18n(lang, M_RANGE_1D));
+	}
+	buf_add(b, "</td></tr>\n");
+}
+
+/* The ports in the order the switch reported them (ifIndex order),
+ * with counts of each state in the heading. */
+static void
+ports_table(struct buf *b, const struct web_snapshot *s, size_t i,
+    const struct web_info *info)
+{
+	const struct web_target *t = &s->targets[i];
+	int lang = s->language;
+	size_t count[PS_COUNT] = { 0 };
+	static const enum pstate order[] = {
+		PS_UP, PS_DOWN, PS_OFF, PS_UNKNOWN
+	};
+
+	for (size_t k = 0; k < t->ninst; k++)
+		count[port_state(t, &t->inst[k])]++;
+	buf_printf(b, "<section class=\"ports\">\n<h2>%s <span class=\""
+	    "counts\">", i18n(lang, M_PORTS));
+	for (size_t k = 0; k < nitems(order); k++)
+		if (count[order[k]])
+			buf_printf(b, "<span class=\"c st-%s\" title=\"%s\">"
+			    "%s" NBSP "%zu</span>", pstates[order[k]].cls,
+			    i18n(lang, pstates[order[k]].msg),
+			    pstates[order[k]].sym, count[order[k]]);
+	buf_add(b, "</span></h2>\n");
+	if (t->ninst == 0) {
+		buf_printf(b, "<p class=\"none\">%s</p>\n</section>\n",
+		    i18n(lang, M_NO_PORTS));
+		return;
+	}
+	/* the figures of a switch that does not answer are old */
+	if (t->state == TS_DOWN || t->state == TS_UNREACHABLE ||
+	    t->state == TS_UNKNOWN)
+		buf_printf(b, "<p class=\"note\">%s</p>\n",
+		    i18n(lang, M_PORTS_STALE));
+	buf_printf(b, "<table class=\"ports\">\n<thead><tr>"
+	    "<th class=\"c-port\">%s</th><th class=\"c-alias\">%s</th>"
+	    "<th class=\"c-pstate\">%s</th><th class=\"num c-speed\">%s</th>"
+	    "<th class=\"num c-bits\">%s</th><th class=\"num c-bits\">%s</th>"
+	    "<th class=\"num c-util\">%s</th><th class=\"num c-err\">%s</th>"
+	    "<th class=\"num c-err\">%s</th><th class=\"c-spark\">%s</th>"
+	    "</tr></thead>\n<tbody>\n",
+	    i18n(lang, M_PORT), i18n(lang, M_ALIAS), i18n(lang, M_STATE),
+	    i18n(lang, M_SPEED), i18n(lang, M_TRAFFIC_IN),
+	    i18n(lang, M_TRAFFIC_OUT), i18n(lang, M_UTILISATION),
+	    i18n(lang, M_ERRORS_PS), i18n(lang, M_DISCARDS_PS),
+	    i18n(lang, M_RANGE_1D));
+	for (size_t k = 0; k < t->ninst; k++)
+		port_row(b, s, t, k, &info[i].port[k]);
+	buf_add(b, "</tbody>\n</table>\n</section>\n");
 }
 
 static void
@@ -973,12 +1490,183 @@ webpage_target(struct buf *b, const struct web_snapshot *s, size_t i,
 	buf_add(b, "</code></p>\n");
 
 	facts(b, s, i, info);
+	if (has_ports(t))
+		ports_table(b, s, i, info);
 	graphs(b, s, i, info);
 
 	buf_printf(b, "<section class=\"recent\">\n<h2>%s</h2>\n",
 	    i18n(lang, M_RECENT_EVENTS));
-	events_table(b, s, "", t->id, 20);
+	events_table(b, s, "", t->id, NULL, 20);
 	buf_printf(b, "<p><a href=\"../events.html\">%s →</a></p>\n"
 	    "</section>\n", i18n(lang, M_ALL_EVENTS));
 	page_foot(b, s, "../");
+}
+
+/* --- t/ID/PORT.html */
+
+static void
+port_graph_img(struct buf *b, const struct web_target *t,
+    const struct web_instance *in, enum graph_pkind k, enum graph_range r,
+    time_t mtime, int lang)
+{
+	char safe[128], file[320];
+	struct buf src;
+
+	safe_filename(t->id, safe, sizeof(safe));
+	graph_port_file(in->name, k, r, file, sizeof(file));
+	buf_init(&src);
+	buf_add(&src, "../../g/");
+	buf_url(&src, safe);
+	buf_add(&src, "/");
+	buf_url(&src, file);
+	buf_printf(&src, "?v=%lld", (long long)mtime);
+	/* the image links to itself: on a phone it is shown scaled down */
+	buf_printf(b, "<a href=\"%s\"><img src=\"%s\" width=\"680\" "
+	    "height=\"240\" loading=\"lazy\" alt=\"%s, %s\"></a>", src.p,
+	    src.p, i18n(lang, k == GP_ERRORS ? M_G_ERRORS_GRAPH :
+	    M_G_TRAFFIC_GRAPH), i18n(lang, M_RANGE_3H + (int)r));
+	buf_free(&src);
+}
+
+static void
+port_graphs(struct buf *b, const struct web_snapshot *s,
+    const struct web_target *t, const struct web_instance *in,
+    const struct web_pinfo *pi)
+{
+	int lang = s->language;
+
+	buf_printf(b, "<section class=\"graphs\">\n<h2>%s</h2>\n"
+	    "<nav class=\"ranges\">", i18n(lang, M_GRAPHS));
+	for (int r = GR_1D; r < GR_COUNT; r++)
+		buf_printf(b, "<a href=\"#r-%s\">%s</a>", graph_range_name(r),
+		    i18n(lang, M_RANGE_3H + r));
+	buf_add(b, "</nav>\n");
+	for (int r = GR_1D; r < GR_COUNT; r++) {
+		/* the anchor exists even before its graphs do */
+		buf_printf(b, "<figure id=\"r-%s\">\n<figcaption>%s"
+		    "</figcaption>\n", graph_range_name(r),
+		    i18n(lang, M_RANGE_3H + r));
+		for (int k = 0; k < GP_COUNT; k++)
+			if (pi->graph[k][r]) {
+				port_graph_img(b, t, in, k, r,
+				    pi->graph[k][r], lang);
+				buf_add(b, "\n");
+			}
+		if (!pi->graph[GP_TRAFFIC][r] && !pi->graph[GP_ERRORS][r])
+			buf_printf(b, "<p class=\"none\">%s</p>\n",
+			    i18n(lang, M_NO_DATA));
+		buf_add(b, "</figure>\n");
+	}
+	buf_add(b, "</section>\n");
+}
+
+/* "1,2 (vào 1,2 · ra 0)": a total and its two directions. */
+static void
+in_out(struct buf *b, int lang, const char *total, double in, double out)
+{
+	char x[48], y[48];
+
+	fmt_rate(lang, in, x, sizeof(x));
+	fmt_rate(lang, out, y, sizeof(y));
+	buf_printf(b, "<strong>%s</strong> <span class=\"meta\">(%s %s · "
+	    "%s %s)</span></dd></div>\n", total, i18n(lang, M_IN), x,
+	    i18n(lang, M_OUT), y);
+}
+
+static void
+port_facts(struct buf *b, const struct web_snapshot *s,
+    const struct web_target *t, const struct web_instance *in)
+{
+	int lang = s->language;
+	struct pfig f;
+
+	port_figures(lang, t, in, &f);
+	buf_add(b, "<dl class=\"facts\">\n");
+	fact(b, lang, M_STATE);
+	port_badge(b, lang, port_state(t, in));
+	buf_add(b, "</dd></div>\n");
+	fact(b, lang, M_DEVICE);
+	buf_add(b, "<a href=\"");
+	target_href(b, "../", t->id);
+	buf_add(b, "\">");
+	buf_html(b, t->name);
+	buf_add(b, "</a> ");
+	badge(b, lang, t->state);
+	buf_add(b, "</dd></div>\n");
+	fact(b, lang, M_SPEED);
+	buf_printf(b, "%s</dd></div>\n", f.speed);
+	fact(b, lang, M_TRAFFIC_IN);
+	buf_printf(b, "<strong>%s</strong></dd></div>\n", f.in);
+	fact(b, lang, M_TRAFFIC_OUT);
+	buf_printf(b, "<strong>%s</strong></dd></div>\n", f.out);
+	fact(b, lang, M_UTILISATION);
+	buf_printf(b, "<strong>%s</strong>", f.util);
+	util_meter(b, f.util_pct);
+	buf_add(b, "</dd></div>\n");
+	fact(b, lang, M_ERRORS_PS);
+	in_out(b, lang, f.err, ivalue(t, in, "in_errors"),
+	    ivalue(t, in, "out_errors"));
+	fact(b, lang, M_DISCARDS_PS);
+	in_out(b, lang, f.disc, ivalue(t, in, "in_discards"),
+	    ivalue(t, in, "out_discards"));
+	fact(b, lang, M_LAST_ROUND);
+	time_tag(b, lang, t->last_round);
+	buf_add(b, "</dd></div>\n</dl>\n");
+}
+
+void
+webpage_port(struct buf *b, const struct web_snapshot *s, size_t i,
+    size_t k, const struct web_info *info)
+{
+	const struct web_target *t = &s->targets[i];
+	const struct web_instance *in = &t->inst[k];
+	enum pstate ps = port_state(t, in);
+	int lang = s->language;
+	struct buf title;
+
+	buf_init(&title);
+	buf_printf(&title, "%s ", pstates[ps].sym);
+	buf_html(&title, in->name);
+	buf_add(&title, " · ");
+	buf_html(&title, t->name);
+	page_head(b, s, title.p, "../../", -1);
+	buf_free(&title);
+
+	buf_printf(b, "<p class=\"crumbs\"><a href=\"../../index.html\">← %s"
+	    "</a> · ", i18n(lang, M_OVERVIEW));
+	buf_html(b, group_of(t, lang));
+	buf_add(b, " · <a href=\"");
+	target_href(b, "../", t->id);
+	buf_add(b, "\">");
+	buf_html(b, t->name);
+	buf_printf(b, "</a></p>\n<h1 class=\"target st-%s\">", pstates[ps].cls);
+	buf_html(b, in->name);
+	buf_add(b, "</h1>\n<p class=\"sub\">");
+	if (in->label) {
+		buf_printf(b, "%s: ", i18n(lang, M_ALIAS));
+		buf_html(b, in->label);
+		buf_add(b, " · ");
+	}
+	buf_printf(b, "%s: ", i18n(lang, M_PORT_OF));
+	buf_html(b, t->name);
+	if (t->host && *t->host) {
+		buf_add(b, " (");
+		host_port(b, t);
+		buf_add(b, ")");
+	}
+	buf_add(b, "</p>\n");
+	if (t->state == TS_DOWN || t->state == TS_UNREACHABLE ||
+	    t->state == TS_UNKNOWN)
+		buf_printf(b, "<p class=\"note\">%s</p>\n",
+		    i18n(lang, M_PORTS_STALE));
+
+	port_facts(b, s, t, in);
+	port_graphs(b, s, t, in, &info[i].port[k]);
+
+	buf_printf(b, "<section class=\"recent\">\n<h2>%s</h2>\n",
+	    i18n(lang, M_RECENT_EVENTS));
+	events_table(b, s, "../", t->id, in->name, 20);
+	buf_printf(b, "<p><a href=\"../../events.html\">%s →</a></p>\n"
+	    "</section>\n", i18n(lang, M_ALL_EVENTS));
+	page_foot(b, s, "../../");
 }

@@ -1,9 +1,10 @@
 /*
  * The HTML pages of the static web site, written into a growable
- * buffer: the overview (index.html), one page per target (t/ID.html)
- * and the event list (events.html).  Pure text production, no I/O:
- * web.c gathers what the pages show (uptime, which graphs exist) and
- * writes the files.
+ * buffer: the overview (index.html), one page per target (t/ID.html),
+ * one per instance of a target, such as a switch port (t/ID/PORT.html,
+ * PORT made safe for a file name), and the event list (events.html).
+ * Pure text production, no I/O: web.c gathers what the pages show
+ * (uptime, which graphs exist) and writes the files.
  *
  * Every string that comes from the configuration or the network goes
  * through buf_html() (escaped, made valid UTF-8); links are relative, so
@@ -40,11 +41,18 @@ void buf_url(struct buf *, const char *);
 /* A copy of `s` that is valid UTF-8 (invalid bytes become U+FFFD). */
 char *utf8_clean(const char *s);
 
+/* Which graphs of an instance (a port) exist. */
+struct web_pinfo {
+	time_t graph[GP_COUNT][GR_COUNT];   /* PNG mtime; 0 = no graph */
+	time_t spark;                       /* the 1-day traffic sparkline */
+};
+
 /* What the renderer found out about a target, beside the snapshot. */
 struct web_info {
 	double uptime_24h, uptime_30d;      /* percent; NAN = no data */
 	time_t graph[GK_COUNT][GR_COUNT];   /* PNG mtime; 0 = no graph */
 	time_t spark;                       /* likewise for the sparkline */
+	struct web_pinfo *port;             /* one per instance (inst[]) */
 };
 
 /* The pages; `info` has one entry per snapshot target. */
@@ -52,6 +60,9 @@ void webpage_index(struct buf *, const struct web_snapshot *,
     const struct web_info *info);
 void webpage_target(struct buf *, const struct web_snapshot *, size_t i,
     const struct web_info *info);
+/* The page of instance `k` of target `i` (t/ID/PORT.html). */
+void webpage_port(struct buf *, const struct web_snapshot *, size_t i,
+    size_t k, const struct web_info *info);
 void webpage_events(struct buf *, const struct web_snapshot *);
 
 #endif /* TRAMON_WEBPAGE_H */

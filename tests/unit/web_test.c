@@ -3,7 +3,10 @@
  * base and worker thread, real graphs (rrd_graph_v), then the files are
  * read back and checked: escaping, Vietnamese and English words, the
  * decimal comma, status.json against the uptime of the inserted data,
- * PNG headers, event order, graph due-ness, pruning, rrdcached.
+ * PNG headers, event order, graph due-ness, pruning, rrdcached.  A
+ * switch with four ports (RRD files in store.h's instance layout): its
+ * ports table, port pages and graphs, its values and interfaces in
+ * status.json, reboot and port events; port graphs drawn within a budget.
  */
 #include "config.h"
 
@@ -143,22 +146,32 @@ static const char *ds_smoke[] = {
 	"DS:q90:GAUGE:120:0:U", "DS:q95:GAUGE:120:0:U",
 };
 
+/* `extra`: data sources after the base ones (a probe's values). */
 static void
-create_rrd(const char *path, int smoke, time_t start)
+create_rrd_ds(const char *path, int with_base, int smoke,
+    const char *const *extra, size_t nextra, time_t start)
 {
 	const char *argv[32];
 	int n = 0;
 
-	for (size_t i = 0; i < nitems(ds_base); i++)
+	for (size_t i = 0; with_base && i < nitems(ds_base); i++)
 		argv[n++] = ds_base[i];
 	for (size_t i = 0; smoke && i < nitems(ds_smoke); i++)
 		argv[n++] = ds_smoke[i];
+	for (size_t i = 0; i < nextra; i++)
+		argv[n++] = extra[i];
 	for (size_t i = 0; i < nitems(rra); i++)
 		argv[n++] = rra[i];
 	if (rrd_create_r2(path, 60, start, 0, NULL, NULL, n, argv) != 0) {
 		printf("Bail out! rrd_create %s: %s\n", path, rrd_get_error());
 		exit(1);
 	}
+}
+
+static void
+create_rrd(const char *path, int smoke, time_t start)
+{
+	create_rrd_ds(path, 1, smoke, NULL, 0, start);
 }
 
 static char *
@@ -208,6 +221,218 @@ make_rrd(const char *path, int smoke, sample_fn *fn)
 	}
 }
 
+/* Rows of `nds` values a minute, NMIN of them ending at t_end, each
+ * made by fn(k, values). */
+typedef void row_fn(int k, double *v);
+
+static void
+fill_rrd(const char *path, size_t nds, row_fn *fn)
+{
+	time_t t0 = t_end - NMIN * 60;
+	const char *argv[100];
+	char *lines[100];
+	int n = 0;
+
+	for (int k = 0; k < NMIN; k++) {
+		double v[16];
+		char buf[512];
+		size_t len;
+
+		fn(k, v);
+		len = (size_t)snprintf(buf, sizeof(buf), "%lld",
+		    (long long)(t0 + 60 * (k + 1)));
+		for (size_t i = 0; i < nds; i++)
+			len += (size_t)(isnan(v[i]) ?
+			    snprintf(buf + len, sizeof(buf) - len, ":U") :
+			    snprintf(buf + len, sizeof(buf) - len, ":%.6f",
+			    v[i]));
+		lines[n] = xstrdup(buf);
+		argv[n] = lines[n];
+		if (++n == 100 || k == NMIN - 1) {
+			if (rrd_update_r(path, NULL, n, argv) != 0) {
+				printf("Bail out! rrd_update %s: %s\n", path,
+				    rrd_get_error());
+				exit(1);
+			}
+			for (int i = 0; i < n; i++)
+				free(lines[i]);
+			n = 0;
+		}
+	}
+}
+
+/* --- the switch: daemon/store.h's layout for the snmp probe */
+
+#define SW_UPTIME	(12 * 86400 + 3 * 3600 + 245)	/* "12 ngày 3 giờ" */
+
+static const struct tm_value_def sw_vdefs[] = {
+	{ "uptime", 0, NAN, TM_GAUGE },
+};
+static const struct tm_value_def sw_idefs[] = {
+	{ "in_octets", 0, NAN, TM_COUNTER },
+	{ "out_octets", 0, NAN, TM_COUNTER },
+	{ "in_errors", 0, NAN, TM_COUNTER },
+	{ "out_errors", 0, NAN, TM_COUNTER },
+	{ "in_discards", 0, NAN, TM_COUNTER },
+	{ "out_discards", 0, NAN, TM_COUNTER },
+	{ "oper_up", 0, 1, TM_GAUGE },
+	{ "admin_up", 0, 1, TM_GAUGE },
+	{ "speed", 0, NAN, TM_GAUGE },
+};
+enum { P_IN, P_OUT, P_IERR, P_OERR, P_IDISC, P_ODISC, P_OPER, P_ADMIN,
+    P_SPEED, P_COUNT };
+static const char *const ds_port[P_COUNT] = {
+	"DS:in_octets:GAUGE:120:0:U", "DS:out_octets:GAUGE:120:0:U",
+	"DS:in_errors:GAUGE:120:0:U", "DS:out_errors:GAUGE:120:0:U",
+	"DS:in_discards:GAUGE:120:0:U", "DS:out_discards:GAUGE:120:0:U",
+	"DS:oper_up:GAUGE:120:0:1", "DS:admin_up:GAUGE:120:0:1",
+	"DS:speed:GAUGE:120:0:U",
+};
+static const char *const ds_uptime[] = { "DS:uptime:GAUGE:120:0:U" };
+
+/* The ports as the last round reported them (counters per second). */
+struct pdef {
+	const char *name, *label;
+	double v[P_COUNT];
+	row_fn *fn;
+};
+
+/* an uplink, busy in office hours */
+static void
+uplink_row(int k, double *v)
+{
+	double busy = 1 + .8 * sin(k / 90.0);
+
+	v[P_IN] = 2.5e7 * busy;
+	v[P_OUT] = 4e6 * busy;
+	v[P_IERR] = in(k, 1200, 1260) ? .8 : 0;
+	v[P_OERR] = 0;
+	v[P_IDISC] = in(k, 1500, 1530) ? 2 : 0;
+	v[P_ODISC] = in(k, 1500, 1530) ? .5 : 0;
+	v[P_OPER] = v[P_ADMIN] = 1;
+	v[P_SPEED] = 1e9;
+}
+
+static void
+office_row(int k, double *v)
+{
+	uplink_row(k, v);
+	v[P_IN] /= 100;
+	v[P_OUT] /= 50;
+	v[P_IERR] = 0;
+	v[P_SPEED] = 1e8;
+}
+
+/* down for the last 100 minutes, and for a while before */
+static void
+down_row(int k, double *v)
+{
+	office_row(k, v);
+	if (in(k, 1700, NMIN) || in(k, 400, 460)) {
+		v[P_OPER] = 0;
+		v[P_IN] = v[P_OUT] = 0;
+	}
+	v[P_SPEED] = 1e9;
+}
+
+static void
+off_row(int k, double *v)
+{
+	for (int i = 0; i < P_COUNT; i++)
+		v[i] = 0;
+	v[P_SPEED] = 1e7;
+	(void)k;
+}
+
+#define XSS_PORT	"Vlan<99>"
+
+static const struct pdef pdefs[] = {
+	{ "Gi1/0/1", "Uplink → Trà Linh & <UBND>",
+	  { 31250000, 5000000, .5, .25, 0, 0, 1, 1, 1e9 }, uplink_row },
+	{ "Gi1/0/2", "Phòng họp trực tuyến",
+	  { 1500, 125000, 0, 0, .002, 0, 1, 1, 1e8 }, office_row },
+	{ "Gi1/0/24", NULL,
+	  { 0, 0, 0, 0, 0, 0, 0, 1, 1e9 }, down_row },
+	{ XSS_PORT, NULL,
+	  { NAN, NAN, NAN, NAN, NAN, NAN, 0, 0, 1e7 }, off_row },
+};
+
+static char *
+port_rrd_path(const char *id, const char *port)
+{
+	char safe[256];
+
+	safe_filename(port, safe, sizeof(safe));
+	return xasprintf("%s/rrd/%s/%s.rrd", tmpdir, id, safe);
+}
+
+/* its response time, and its uptime going back at a reboot */
+static void
+switch_row(int k, double *v)
+{
+	struct sample sm;
+
+	fill(&sm, .003 + .001 * sin(k / 50.0), 0);
+	v[0] = sm.median;
+	v[1] = sm.min;
+	v[2] = sm.max;
+	v[3] = sm.avg;
+	v[4] = NAN;
+	v[5] = sm.loss;
+	v[6] = sm.up;
+	v[7] = k < 1000 ? 86400.0 + 60 * k : 60.0 * (k - 1000);
+}
+
+static void
+make_switch_rrds(void)
+{
+	char *p = xasprintf("%s/rrd/core-sw.rrd", tmpdir), *dir;
+
+	create_rrd_ds(p, 1, 0, ds_uptime, 1, t_end - NMIN * 60);
+	fill_rrd(p, nitems(ds_base) + 1, switch_row);
+	free(p);
+	dir = xasprintf("%s/rrd/core-sw", tmpdir);
+	mkdir_p(dir, 0755);
+	free(dir);
+	for (size_t i = 0; i < nitems(pdefs); i++) {
+		p = port_rrd_path("core-sw", pdefs[i].name);
+		create_rrd_ds(p, 0, 0, ds_port, P_COUNT, t_end - NMIN * 60);
+		fill_rrd(p, P_COUNT, pdefs[i].fn);
+		free(p);
+	}
+}
+
+/* A switch's values and its first `nports` ports (all of pdefs if 0),
+ * the RRDs of the ports in `rrd` (NULL: each its own). */
+static void
+switch_values(struct web_target *t, size_t nports, const char *rrd)
+{
+	t->vdefs = sw_vdefs;
+	t->nvalues = nitems(sw_vdefs);
+	t->values = xcalloc(1, sizeof(double));
+	t->values[0] = SW_UPTIME - 20;	/* the round was 20 s ago */
+	t->idefs = sw_idefs;
+	t->nidefs = nitems(sw_idefs);
+	t->instance_list = "interfaces";
+	t->last.sent = 5;
+	t->last.received = 5;
+	t->ninst = nports ? nports : nitems(pdefs);
+	t->inst = xcalloc(t->ninst, sizeof(*t->inst));
+	for (size_t k = 0; k < t->ninst; k++) {
+		const struct pdef *d = &pdefs[k % nitems(pdefs)];
+		struct web_instance *in = &t->inst[k];
+
+		if (nports > nitems(pdefs))
+			in->name = xasprintf("p%02zu", k + 1);
+		else
+			in->name = xstrdup(d->name);
+		in->label = d->label ? xstrdup(d->label) : NULL;
+		in->values = xcalloc(P_COUNT, sizeof(double));
+		memcpy(in->values, d->v, sizeof(d->v));
+		in->rrd = rrd ? xstrdup(rrd) : port_rrd_path(t->id, d->name);
+	}
+}
+
 /* --- snapshots */
 
 struct tdef {
@@ -240,22 +465,35 @@ static const struct tdef tdefs[] = {
 	  1, 0 },
 	{ "moi", "Điểm mới", NULL, "tcp", "198.18.3.1", TS_UNKNOWN, 0,
 	  NAN, NAN, NAN, 0, NULL, NULL, 0, 0 },
+	{ "core-sw", "Switch lõi UBND", "Hạ tầng", "snmp", "198.18.1.2",
+	  TS_UP, 5 * 86400, .0031, 0, NAN, 5, NULL, NULL, 0, 1 },
 };
+#define SWITCH_IDX	7	/* core-sw in tdefs */
 
 struct edef {
 	long ago;
 	const char *target, *event;
 	enum tstate from, to;
 	const char *why;
+	const char *instance;
 };
 
 /* Newest first except the fourth, which the page must still put on top. */
 static const struct edef edefs[] = {
-	{ 300, "tra-linh", "state", TS_UP, TS_DEGRADED, "why-B" },
-	{ 600, "xss", "state", TS_UP, TS_DOWN, "why-C" },
-	{ 7200, "wan", "state", TS_DOWN, TS_UP, "why-D" },
-	{ 100, "tra-cang", "state", TS_UP, TS_UNREACHABLE, "why-A" },
-	{ 86400, NULL, "start", TS_UNKNOWN, TS_UNKNOWN, "why-E" },
+	{ 300, "tra-linh", "state", TS_UP, TS_DEGRADED, "why-B", NULL },
+	{ 600, "xss", "state", TS_UP, TS_DOWN, "why-C", NULL },
+	{ 7200, "wan", "state", TS_DOWN, TS_UP, "why-D", NULL },
+	{ 100, "tra-cang", "state", TS_UP, TS_UNREACHABLE, "why-A", NULL },
+	{ 86400, NULL, "start", TS_UNKNOWN, TS_UNKNOWN, "why-E", NULL },
+	/* what the snmp probe reports */
+	{ SW_UPTIME, "core-sw", "reboot", TS_UNKNOWN, TS_UNKNOWN,
+	  "sysUpTime went back from 12 d 03:04:05 to 00:02:10", NULL },
+	{ 6000, "core-sw", "port_down", TS_UNKNOWN, TS_UNKNOWN,
+	  "oper status down (admin up)", "Gi1/0/24" },
+	{ 6100, "core-sw", "port_up", TS_UNKNOWN, TS_UNKNOWN,
+	  "oper status up", "Gi1/0/9" },	/* no longer reported */
+	{ 6200, "core-sw", "fan_<fail>", TS_UNKNOWN, TS_UNKNOWN,
+	  "fan 2 stopped", XSS_PORT },
 };
 
 static char *
@@ -270,8 +508,31 @@ rrd_path(const char *id)
 	return xasprintf("%s/rrd/%s.rrd", tmpdir, id);
 }
 
+static void
+fill_target(struct web_target *t, const struct tdef *d, time_t generated)
+{
+	t->id = xstrdup(d->id);
+	t->name = xstrdup(d->name);
+	t->group = dup_or_null(d->group);
+	t->type = xstrdup(d->type);
+	t->host = xstrdup(d->host);
+	t->interval = 60;
+	t->state = d->state;
+	t->since = d->since_ago ? generated - d->since_ago : 0;
+	t->last_round = d->state == TS_UNKNOWN ? 0 : generated - 20;
+	t->last.sent = d->state == TS_UNKNOWN ? 0 : 20;
+	t->last.received = (unsigned)d->received;
+	t->last.loss_pct = d->loss;
+	t->last.median = t->last.min = t->last.max = t->last.avg = d->median;
+	t->last.jitter = d->jitter;
+	t->why = dup_or_null(d->why);
+	t->parent_id = dup_or_null(d->parent);
+	t->smoke = d->smoke;
+	t->rrd = rrd_path(d->id);
+}
+
 static struct web_snapshot *
-snapshot(int lang, const char *web_dir, time_t generated)
+empty_snapshot(int lang, const char *web_dir, time_t generated)
 {
 	struct web_snapshot *s = xcalloc(1, sizeof(*s));
 
@@ -281,31 +542,36 @@ snapshot(int lang, const char *web_dir, time_t generated)
 	s->web_dir = xstrdup(web_dir);
 	s->rrdcached = xstrdup("");
 	s->refresh = 60;
+	return s;
+}
+
+/* The switch alone, with `nports` ports (all of pdefs if 0; named p01
+ * ... if more), their RRD `rrd` (NULL: each its own). */
+static struct web_snapshot *
+switch_snapshot(const char *web_dir, time_t generated, size_t nports,
+    const char *rrd)
+{
+	struct web_snapshot *s = empty_snapshot(LANG_VI, web_dir, generated);
+
+	s->ntargets = 1;
+	s->targets = xcalloc(1, sizeof(*s->targets));
+	fill_target(&s->targets[0], &tdefs[SWITCH_IDX], generated);
+	switch_values(&s->targets[0], nports, rrd);
+	return s;
+}
+
+static struct web_snapshot *
+snapshot_ports(int lang, const char *web_dir, time_t generated,
+    size_t nports)
+{
+	struct web_snapshot *s = empty_snapshot(lang, web_dir, generated);
+
 	s->ntargets = nitems(tdefs);
 	s->targets = xcalloc(s->ntargets, sizeof(*s->targets));
 	for (size_t i = 0; i < s->ntargets; i++) {
-		const struct tdef *d = &tdefs[i];
-		struct web_target *t = &s->targets[i];
-
-		t->id = xstrdup(d->id);
-		t->name = xstrdup(d->name);
-		t->group = dup_or_null(d->group);
-		t->type = xstrdup(d->type);
-		t->host = xstrdup(d->host);
-		t->interval = 60;
-		t->state = d->state;
-		t->since = d->since_ago ? generated - d->since_ago : 0;
-		t->last_round = d->state == TS_UNKNOWN ? 0 : generated - 20;
-		t->last.sent = d->state == TS_UNKNOWN ? 0 : 20;
-		t->last.received = (unsigned)d->received;
-		t->last.loss_pct = d->loss;
-		t->last.median = t->last.min = t->last.max = t->last.avg =
-		    d->median;
-		t->last.jitter = d->jitter;
-		t->why = dup_or_null(d->why);
-		t->parent_id = dup_or_null(d->parent);
-		t->smoke = d->smoke;
-		t->rrd = rrd_path(d->id);
+		fill_target(&s->targets[i], &tdefs[i], generated);
+		if (i == SWITCH_IDX)
+			switch_values(&s->targets[i], nports, NULL);
 	}
 	s->nevents = nitems(edefs);
 	s->events = xcalloc(s->nevents, sizeof(*s->events));
@@ -324,8 +590,15 @@ snapshot(int lang, const char *web_dir, time_t generated)
 		e->from = d->from;
 		e->to = d->to;
 		e->why = xstrdup(d->why);
+		e->instance = dup_or_null(d->instance);
 	}
 	return s;
+}
+
+static struct web_snapshot *
+snapshot(int lang, const char *web_dir, time_t generated)
+{
+	return snapshot_ports(lang, web_dir, generated, 0);
 }
 
 /* --- running the loop until renders are done */
@@ -408,9 +681,11 @@ same_time(struct timespec a, struct timespec b)
 	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
 
-/* A PNG of the expected size: magic, IHDR width and height. */
+/* A PNG of the expected size: magic, IHDR width and height, at least
+ * `min` bytes. */
 static void
-check_png(const char *dir, const char *name, unsigned w, unsigned h)
+check_png_min(const char *dir, const char *name, unsigned w, unsigned h,
+    size_t min)
 {
 	static const unsigned char magic[8] = {
 		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'
@@ -424,7 +699,7 @@ check_png(const char *dir, const char *name, unsigned w, unsigned h)
 		free(p);
 		return;
 	}
-	if (len < 200 || len > 1000000 || memcmp(d, magic, 8) != 0)
+	if (len < min || len > 1000000 || memcmp(d, magic, 8) != 0)
 		FAIL_HERE("%s: not a sane PNG (%zu bytes)", p, len);
 	else {
 		unsigned pw = (unsigned)d[16] << 24 | d[17] << 16 | d[18] << 8 |
@@ -437,6 +712,12 @@ check_png(const char *dir, const char *name, unsigned w, unsigned h)
 	}
 	free(d);
 	free(p);
+}
+
+static void
+check_png(const char *dir, const char *name, unsigned w, unsigned h)
+{
+	check_png_min(dir, name, w, h, 200);
 }
 
 static char *webdir_vi, *webdir_en;
@@ -524,6 +805,35 @@ DEF_TEST(i18n_reasons)
 	/* an unknown text is shown as it is */
 	i18n_reason(LANG_VI, "Operation not permitted", buf, sizeof(buf));
 	EXPECT_EQ_STR("Operation not permitted", buf);
+	/* the snmp probe's: numbers and times kept as given */
+	i18n_reason(LANG_VI, "oper status down (admin up)", buf, sizeof(buf));
+	EXPECT_EQ_STR("trạng thái cổng: mất kết nối (quản trị: bật)", buf);
+	i18n_reason(LANG_VI, "oper status lowerLayerDown (admin up)", buf,
+	    sizeof(buf));
+	EXPECT_EQ_STR("trạng thái cổng: lớp dưới mất kết nối (quản trị: bật)",
+	    buf);
+	i18n_reason(LANG_VI, "oper status up", buf, sizeof(buf));
+	EXPECT_EQ_STR("trạng thái cổng: hoạt động", buf);
+	i18n_reason(LANG_VI, "oper status weird (admin x)", buf, sizeof(buf));
+	EXPECT_EQ_STR("trạng thái cổng: weird (quản trị: x)", buf);
+	i18n_reason(LANG_VI, "oper status down (admin up) and more", buf,
+	    sizeof(buf));
+	EXPECT_EQ_STR("oper status down (admin up) and more", buf);
+	i18n_reason(LANG_EN, "oper status down (admin up)", buf, sizeof(buf));
+	EXPECT_EQ_STR("oper status down (admin up)", buf);
+	i18n_reason(LANG_VI, "sysUpTime went back from 12 d 03:04:05 to "
+	    "00:02:10", buf, sizeof(buf));
+	EXPECT_EQ_STR("sysUpTime lùi từ 12 d 03:04:05 về 00:02:10 (thiết bị "
+	    "đã khởi động lại)", buf);
+	i18n_reason(LANG_VI, "walk incomplete: timeout after 12 rows", buf,
+	    sizeof(buf));
+	EXPECT_EQ_STR("đọc bảng cổng chưa xong: hết thời gian chờ sau 12 dòng",
+	    buf);
+	i18n_reason(LANG_VI, "walk incomplete: timeout after 12 rowsX", buf,
+	    sizeof(buf));
+	EXPECT_EQ_STR("đọc bảng cổng chưa xong: timeout after 12 rowsX", buf);
+	i18n_reason(LANG_VI, "authentication failure", buf, sizeof(buf));
+	EXPECT_EQ_STR("xác thực SNMP thất bại", buf);
 	return 0;
 }
 
@@ -1156,6 +1466,480 @@ out:
 	return 0;
 }
 
+/* --- a switch: its page, its ports, its events */
+
+/* The table row (<tr ...</tr>) of `html` that holds `needle` (caller
+ * frees), or NULL. */
+static char *
+row_of(const char *html, const char *needle)
+{
+	const char *p = html ? strstr(html, needle) : NULL, *a, *z;
+	char *row;
+
+	if (p == NULL)
+		return NULL;
+	for (a = p; a > html && strncmp(a, "<tr", 3) != 0; a--)
+		;
+	if ((z = strstr(p, "</tr>")) == NULL)
+		return NULL;
+	row = xmalloc((size_t)(z - a) + 1);
+	memcpy(row, a, (size_t)(z - a));
+	row[z - a] = '\0';
+	return row;
+}
+
+/* Every one of the NULL-terminated `needles` is in the row of `key`. */
+static void
+expect_row(const char *html, const char *key, const char *const *needles)
+{
+	char *row = row_of(html, key);
+
+	if (row == NULL) {
+		FAIL_HERE("no row with %s", key);
+		return;
+	}
+	for (; *needles; needles++)
+		if (strstr(row, *needles) == NULL)
+			FAIL_HERE("row %s: no \"%s\" in %s", key, *needles,
+			    row);
+	free(row);
+}
+
+static const char *const pranges[] = { "1d", "7d", "30d", "1y" };
+
+DEF_TEST(switch_page)
+{
+	char *html = slurp(webdir_vi, "t/core-sw.html");
+	const char *a, *b, *c, *d;
+
+	/* the facts: response time, time since restart, ports up */
+	EXPECT_CONTAINS(html, "Thời gian phản hồi");
+	EXPECT_CONTAINS(html, "<strong>3,1\xc2\xa0ms</strong>");
+	EXPECT_CONTAINS(html, "<strong>12 ngày 3 giờ</strong>");
+	EXPECT_CONTAINS(html, "<strong>2/4 cổng hoạt động</strong>");
+	EXPECT_CONTAINS(html, "Sẵn sàng 30 ngày");
+	EXPECT_CONTAINS(html, "(Yêu cầu được trả lời / đã gửi: 5 / 5)");
+	EXPECT_TRUE(html && strstr(html, "jitter") == NULL);
+
+	/* the table, in the order the switch reported the ports */
+	EXPECT_CONTAINS(html, "<table class=\"ports\">");
+	a = html ? strstr(html, ">Gi1/0/1</a>") : NULL;
+	b = html ? strstr(html, ">Gi1/0/2</a>") : NULL;
+	c = html ? strstr(html, ">Gi1/0/24</a>") : NULL;
+	d = html ? strstr(html, ">Vlan&lt;99&gt;</a>") : NULL;
+	EXPECT_TRUE(a && b && c && d && a < b && b < c && c < d);
+	EXPECT_TRUE(html && strstr(html, "<99>") == NULL);
+	EXPECT_TRUE(html && strstr(html, "<UBND>") == NULL);
+	/* 250 Mbit/s in of 1 Gbit/s: 25 %; errors 0.5 + 0.25 a second */
+	expect_row(html, "href=\"core-sw/Gi1_0_1.html\">Gi1/0/1<",
+	    (const char *const[]){ "class=\"st-up\"", "✓",
+	    "Uplink → Trà Linh &amp; &lt;UBND&gt;",
+	    ">1\xc2\xa0Gbit/s<", ">250\xc2\xa0Mbit/s<", ">40,0\xc2\xa0Mbit/s<",
+	    ">25%<", "width:25.0%", "class=\"num bad\" data-label=\"Lỗi/giây\""
+	    ">0,750<", "data-label=\"Loại bỏ/giây\">0<",
+	    "src=\"../g/core-sw/Gi1_0_1-spark.png?v=", NULL });
+	/* 1 Mbit/s out of 100 Mbit/s: 1 % */
+	expect_row(html, "href=\"core-sw/Gi1_0_2.html\">Gi1/0/2<",
+	    (const char *const[]){ ">100\xc2\xa0Mbit/s<", ">12,0\xc2\xa0kbit/s<",
+	    ">1,00\xc2\xa0Mbit/s<", ">1,0%<", ">0,002<", NULL });
+	expect_row(html, "href=\"core-sw/Gi1_0_24.html\">Gi1/0/24<",
+	    (const char *const[]){ "class=\"st-down\"", "✕", "Mất kết nối",
+	    ">0\xc2\xa0" "bit/s<", NULL });
+	/* switched off, no rates yet */
+	expect_row(html, "href=\"core-sw/Vlan_99_.html\">Vlan&lt;99&gt;<",
+	    (const char *const[]){ "class=\"st-off\"", "○",
+	    "Đã tắt (quản trị)", ">10\xc2\xa0Mbit/s<",
+	    "data-label=\"Mức sử dụng\">–<", NULL });
+	/* its own graphs as for any target */
+	EXPECT_CONTAINS(html, "src=\"../g/core-sw-lat-3h.png?v=");
+	/* what the switch reported, with the port linked */
+	EXPECT_CONTAINS(html, "Khởi động lại");
+	EXPECT_CONTAINS(html, "href=\"core-sw/Gi1_0_24.html\">Gi1/0/24</a>"
+	    "</span>");
+	free(html);
+
+	/* a ping target has none of it */
+	html = slurp(webdir_vi, "t/wan.html");
+	EXPECT_TRUE(html && strstr(html, "class=\"ports\"") == NULL);
+	EXPECT_CONTAINS(html, "Độ dao động (jitter)");
+	free(html);
+	return 0;
+}
+
+DEF_TEST(port_pages)
+{
+	char *html;
+
+	for (size_t i = 0; i < nitems(pdefs); i++) {
+		char safe[64], *rel;
+
+		safe_filename(pdefs[i].name, safe, sizeof(safe));
+		rel = xasprintf("t/core-sw/%s.html", safe);
+		html = slurp(webdir_vi, rel);
+		EXPECT_CONTAINS(html, "href=\"../../tramon.css\"");
+		EXPECT_CONTAINS(html, "href=\"../core-sw.html\"");
+		EXPECT_CONTAINS(html, "href=\"../../events.html\"");
+		for (size_t r = 0; r < nitems(pranges); r++) {
+			char *src = xasprintf("src=\"../../g/core-sw/%s-traffic"
+			    "-%s.png?v=", safe, pranges[r]);
+
+			EXPECT_CONTAINS(html, src);
+			free(src);
+			src = xasprintf("src=\"../../g/core-sw/%s-errors-%s.png"
+			    "?v=", safe, pranges[r]);
+			EXPECT_CONTAINS(html, src);
+			free(src);
+		}
+		EXPECT_TRUE(html && strstr(html, "-3h.png") == NULL);
+		free(html);
+		free(rel);
+
+		for (size_t r = 0; r < nitems(pranges); r++) {
+			rel = xasprintf("g/core-sw/%s-traffic-%s.png", safe,
+			    pranges[r]);
+			check_png(webdir_vi, rel, 680, 240);
+			free(rel);
+			rel = xasprintf("g/core-sw/%s-errors-%s.png", safe,
+			    pranges[r]);
+			check_png(webdir_vi, rel, 680, 240);
+			free(rel);
+		}
+		/* a port switched off all day is one colour: a small file */
+		rel = xasprintf("g/core-sw/%s-spark.png", safe);
+		check_png_min(webdir_vi, rel, 120, 28, 100);
+		free(rel);
+	}
+
+	html = slurp(webdir_vi, "t/core-sw/Gi1_0_1.html");
+	EXPECT_CONTAINS(html, "<h1 class=\"target st-up\">Gi1/0/1</h1>");
+	EXPECT_CONTAINS(html, "Mô tả: Uplink → Trà Linh &amp; &lt;UBND&gt;");
+	EXPECT_CONTAINS(html, "<strong>250\xc2\xa0Mbit/s</strong>");
+	EXPECT_CONTAINS(html, "<strong>25%</strong>");
+	EXPECT_CONTAINS(html, "<strong>0,750</strong> <span class=\"meta\">"
+	    "(vào 0,500 · ra 0,250)</span>");
+	EXPECT_CONTAINS(html, "Chưa có sự kiện nào");	/* none of its own */
+	free(html);
+
+	html = slurp(webdir_vi, "t/core-sw/Gi1_0_24.html");
+	EXPECT_CONTAINS(html, "<h1 class=\"target st-down\">Gi1/0/24</h1>");
+	EXPECT_CONTAINS(html, "Cổng mất kết nối");
+	EXPECT_CONTAINS(html, "trạng thái cổng: mất kết nối (quản trị: bật)");
+	EXPECT_TRUE(html && strstr(html, "Khởi động lại") == NULL);
+	free(html);
+
+	html = slurp(webdir_vi, "t/core-sw/Vlan_99_.html");
+	EXPECT_CONTAINS(html, "<h1 class=\"target st-off\">Vlan&lt;99&gt;"
+	    "</h1>");
+	EXPECT_TRUE(html && strstr(html, "<99>") == NULL);
+	EXPECT_TRUE(html && strstr(html, "<fail>") == NULL);
+	free(html);
+	return 0;
+}
+
+DEF_TEST(switch_status_json)
+{
+	char *text = slurp(webdir_vi, "status.json");
+	json_t *root = text ? json_loads(text, 0, NULL) : NULL;
+	json_t *arr, *sw, *ifs, *p;
+
+	free(text);
+	if (root == NULL) {
+		FAIL_HERE("%s", "status.json does not parse");
+		return 1;
+	}
+	arr = json_object_get(root, "targets");
+	sw = json_array_get(arr, SWITCH_IDX);
+	EXPECT_EQ_STR("core-sw", json_string_value(json_object_get(sw, "id")));
+	EXPECT_EQ_STR("up", json_string_value(json_object_get(sw, "state")));
+	EXPECT_NEAR(3.1, json_number_value(json_object_get(sw, "rtt_ms")),
+	    1e-9);
+	EXPECT_NEAR(100, json_number_value(json_object_get(sw,
+	    "uptime_24h_pct")), 1e-9);
+	EXPECT_NEAR(SW_UPTIME - 20, json_number_value(json_object_get(sw,
+	    "uptime")), 1e-9);
+	ifs = json_object_get(sw, "interfaces");
+	EXPECT_TRUE(json_is_array(ifs));
+	EXPECT_EQ_INT(nitems(pdefs), json_array_size(ifs));
+	for (size_t i = 0; i < json_array_size(ifs); i++) {
+		p = json_array_get(ifs, i);
+		EXPECT_EQ_STR(pdefs[i].name, json_string_value(
+		    json_object_get(p, "name")));
+		if (pdefs[i].label)
+			EXPECT_EQ_STR(pdefs[i].label, json_string_value(
+			    json_object_get(p, "label")));
+		else
+			EXPECT_TRUE(json_is_null(json_object_get(p, "label")));
+		for (size_t k = 0; k < nitems(sw_idefs); k++) {
+			json_t *v = json_object_get(p, sw_idefs[k].name);
+
+			if (isnan(pdefs[i].v[k]))
+				EXPECT_TRUE(json_is_null(v));
+			else if (!json_is_number(v))
+				FAIL_HERE("%s.%s: not a number", pdefs[i].name,
+				    sw_idefs[k].name);
+			else
+				EXPECT_NEAR(pdefs[i].v[k],
+				    json_number_value(v), 1e-9);
+		}
+	}
+	/* Gi1/0/1 by name, as a script would read it */
+	p = json_array_get(ifs, 0);
+	EXPECT_NEAR(31250000, json_number_value(json_object_get(p,
+	    "in_octets")), 1e-9);
+	EXPECT_NEAR(1e9, json_number_value(json_object_get(p, "speed")), 1e-9);
+	/* targets without the values have no such keys */
+	p = json_array_get(arr, 0);
+	EXPECT_TRUE(json_object_get(p, "uptime") == NULL);
+	EXPECT_TRUE(json_object_get(p, "interfaces") == NULL);
+	json_decref(root);
+	return 0;
+}
+
+DEF_TEST(switch_events)
+{
+	char *html = slurp(webdir_vi, "events.html");
+
+	expect_row(html, "Khởi động lại", (const char *const[]){
+	    "href=\"t/core-sw.html\">Switch lõi UBND</a>", "st-degraded",
+	    "sysUpTime lùi từ 12 d 03:04:05 về 00:02:10 (thiết bị đã khởi "
+	    "động lại)", NULL });
+	expect_row(html, "Cổng mất kết nối", (const char *const[]){
+	    "badge st-down", "href=\"t/core-sw/Gi1_0_24.html\">Gi1/0/24</a>",
+	    "trạng thái cổng: mất kết nối (quản trị: bật)", NULL });
+	/* a port the switch no longer reports: named, not linked */
+	expect_row(html, "Cổng hoạt động lại", (const char *const[]){
+	    "badge st-up", "Gi1/0/9", "trạng thái cổng: hoạt động", NULL });
+	EXPECT_TRUE(html && strstr(html, "Gi1_0_9") == NULL);
+	/* a kind this version does not know: its word, escaped */
+	expect_row(html, "fan_&lt;fail&gt;", (const char *const[]){
+	    "href=\"t/core-sw/Vlan_99_.html\">Vlan&lt;99&gt;</a>",
+	    "fan 2 stopped", NULL });
+	EXPECT_TRUE(html && strstr(html, "<fail>") == NULL);
+	free(html);
+	return 0;
+}
+
+DEF_TEST(switch_overview)
+{
+	char *html = slurp(webdir_vi, "index.html");
+
+	expect_row(html, "href=\"t/core-sw.html\"", (const char *const[]){
+	    "<span class=\"dev\"><span class=\"nw\">chạy liên tục 12 ngày "
+	    "3 giờ</span> · <span class=\"nw\">2/4 cổng hoạt động</span>",
+	    "198.18.1.2 · snmp", "data-label=\"Độ trễ\">3,1\xc2\xa0ms<",
+	    "data-label=\"Độ dao động (jitter)\">–<", NULL });
+	{
+		char *row = row_of(html, "href=\"t/wan.html\"");
+
+		EXPECT_TRUE(row && strstr(row, "class=\"dev\"") == NULL);
+		free(row);
+	}
+	free(html);
+	return 0;
+}
+
+/* After render_en. */
+DEF_TEST(switch_en)
+{
+	char *html = slurp(webdir_en, "t/core-sw.html");
+
+	EXPECT_CONTAINS(html, "<strong>12 d 3 h</strong>");
+	EXPECT_CONTAINS(html, "2/4 ports up");
+	EXPECT_CONTAINS(html, ">40.0\xc2\xa0Mbit/s<");
+	EXPECT_CONTAINS(html, ">0.750<");
+	EXPECT_CONTAINS(html, "Admin down");
+	EXPECT_CONTAINS(html, "Time since restart");
+	free(html);
+	html = slurp(webdir_en, "events.html");
+	expect_row(html, "Rebooted", (const char *const[]){
+	    "sysUpTime went back from 12 d 03:04:05 to 00:02:10", NULL });
+	expect_row(html, "Port down", (const char *const[]){
+	    "href=\"t/core-sw/Gi1_0_24.html\">Gi1/0/24</a>",
+	    "oper status down (admin up)", NULL });
+	EXPECT_CONTAINS(html, "Port up");
+	EXPECT_TRUE(html && strstr(html, "Cổng") == NULL);
+	free(html);
+	html = slurp(webdir_en, "index.html");
+	EXPECT_CONTAINS(html, "uptime 12 d 3 h</span> · <span class=\"nw\">"
+	    "2/4 ports up");
+	free(html);
+	check_png(webdir_en, "g/core-sw/Gi1_0_1-traffic-30d.png", 680, 240);
+	return 0;
+}
+
+static size_t
+count_files(const char *dir, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	while (d && (de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name), m = strlen(suffix);
+
+		n += len > m && strcmp(de->d_name + len - m, suffix) == 0;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* A port no longer reported loses its page and graphs; a target gone
+ * loses its directories; what is not ours stays. */
+DEF_TEST(port_pruning)
+{
+	unsigned long before = web_renders();
+	char *dir = path_in(tmpdir, "www-prune");
+	char *tsw = path_in(dir, "t/core-sw"), *gsw = path_in(dir, "g/core-sw");
+	struct web_snapshot *s;
+	char *p, *html;
+
+	p = path_in(dir, "t/gone");
+	mkdir_p(p, 0755);
+	free(p);
+	p = path_in(dir, "g/gone");
+	mkdir_p(p, 0755);
+	free(p);
+	p = path_in(dir, "t/gone/x.html");
+	file_replace(p, "x", 1, 0);
+	free(p);
+	p = path_in(dir, "g/gone/x-traffic-1d.png");
+	file_replace(p, "x", 1, 0);
+	free(p);
+	p = path_in(dir, "g/gone/keep.txt");	/* not ours */
+	file_replace(p, "x", 1, 0);
+	free(p);
+
+	web_render(switch_snapshot(dir, t_end, 0, NULL));
+	EXPECT_EQ_INT(0, wait_renders(before + 1));
+	EXPECT_EQ_INT(4, count_files(tsw, ".html"));
+	EXPECT_EQ_INT(36, count_files(gsw, ".png"));
+	EXPECT_TRUE(!exists(dir, "t/gone"));
+	EXPECT_TRUE(!exists(dir, "g/gone/x-traffic-1d.png"));
+	EXPECT_TRUE(exists(dir, "g/gone/keep.txt"));
+
+	/* Vlan<99> is no longer reported, and the switch stopped answering:
+	 * the figures shown are the last ones it gave, and the page says so */
+	s = switch_snapshot(dir, t_end + 60, 3, NULL);
+	s->targets[0].state = TS_DOWN;
+	s->targets[0].why = xstrdup("authentication failure");
+	s->targets[0].values[0] = NAN;
+	web_render(s);
+	EXPECT_EQ_INT(0, wait_renders(before + 2));
+	html = slurp(dir, "t/core-sw.html");
+	EXPECT_CONTAINS(html, "Thiết bị không trả lời: số liệu các cổng");
+	EXPECT_CONTAINS(html, "xác thực SNMP thất bại");
+	EXPECT_CONTAINS(html, "<dt>Thời gian chạy liên tục</dt><dd>–</dd>");
+	EXPECT_CONTAINS(html, "<strong>2/3 cổng hoạt động</strong>");
+	free(html);
+	html = slurp(dir, "t/core-sw/Gi1_0_1.html");
+	EXPECT_CONTAINS(html, "<p class=\"note\">Thiết bị không trả lời");
+	free(html);
+	html = slurp(dir, "index.html");
+	EXPECT_CONTAINS(html, "<span class=\"dev\"><span class=\"nw\">2/3 "
+	    "cổng hoạt động</span></span>");
+	free(html);
+	EXPECT_EQ_INT(3, count_files(tsw, ".html"));
+	EXPECT_EQ_INT(27, count_files(gsw, ".png"));
+	EXPECT_TRUE(!exists(dir, "t/core-sw/Vlan_99_.html"));
+	EXPECT_TRUE(!exists(dir, "g/core-sw/Vlan_99_-spark.png"));
+	EXPECT_TRUE(exists(dir, "t/core-sw/Gi1_0_24.html"));
+	EXPECT_TRUE(exists(dir, "g/core-sw/Gi1_0_24-errors-1y.png"));
+
+	/* the switch is gone */
+	web_render(empty_snapshot(LANG_VI, dir, t_end + 120));
+	EXPECT_EQ_INT(0, wait_renders(before + 3));
+	EXPECT_TRUE(!exists(dir, "t/core-sw.html"));
+	EXPECT_TRUE(!exists(dir, "t/core-sw"));
+	EXPECT_TRUE(!exists(dir, "g/core-sw"));
+	EXPECT_TRUE(!exists(dir, "g/core-sw-lat-3h.png"));
+	free(tsw);
+	free(gsw);
+	free(dir);
+	return 0;
+}
+
+/*
+ * 30 ports, 270 port graphs: not all in one render.  The first draws
+ * the 1-day sparklines the switch's table shows before anything else,
+ * the next ones the rest, and once all exist a render redraws none
+ * that is not due.
+ */
+DEF_TEST(port_graph_budget)
+{
+	enum { NPORTS = 30, NGRAPHS = NPORTS * 9 };
+	unsigned long before = web_renders();
+	char *dir = path_in(tmpdir, "www-budget");
+	char *gsw = path_in(dir, "g/core-sw");
+	char *rrd = port_rrd_path("core-sw", "Gi1/0/1");
+	struct timespec *mt = xcalloc(NGRAPHS, sizeof(*mt));
+	size_t n, prev, renders = 1;
+	char *html;
+
+	int64_t t0 = mono_ns();
+
+	web_render(switch_snapshot(dir, t_end, NPORTS, rrd));
+	EXPECT_EQ_INT(0, wait_renders(before + 1));
+	n = count_files(gsw, ".png");
+	printf("# a %d-port switch: first render %lld ms, %zu of %d port "
+	    "graphs\n", NPORTS, (long long)((mono_ns() - t0) / 1000000), n,
+	    NGRAPHS);
+	if (n == 0 || n >= NGRAPHS)
+		FAIL_HERE("first render drew %zu of %d port graphs", n,
+		    NGRAPHS);
+	EXPECT_EQ_INT(NPORTS, count_files(gsw, "-spark.png"));
+	EXPECT_EQ_INT(0, count_files(gsw, "-1y.png"));
+	html = slurp(dir, "t/core-sw/p30.html");
+	EXPECT_CONTAINS(html, "Chưa có dữ liệu");	/* 1 y: not yet */
+	EXPECT_TRUE(html && strstr(html, "p30-errors-1y.png") == NULL);
+	free(html);
+	html = slurp(dir, "t/core-sw.html");
+	EXPECT_CONTAINS(html, "src=\"../g/core-sw/p30-spark.png?v=");
+	free(html);
+
+	do {
+		prev = n;
+		web_render(switch_snapshot(dir, t_end, NPORTS, rrd));
+		EXPECT_EQ_INT(0, wait_renders(before + ++renders));
+		n = count_files(gsw, ".png");
+	} while (n > prev && n < NGRAPHS && renders < 20);
+	EXPECT_EQ_INT(NGRAPHS, n);
+	EXPECT_TRUE(renders >= 3);
+	html = slurp(dir, "t/core-sw/p30.html");
+	EXPECT_TRUE(html && strstr(html, "Chưa có dữ liệu") == NULL);
+	EXPECT_CONTAINS(html, "src=\"../../g/core-sw/p30-errors-1y.png?v=");
+	free(html);
+
+	/* nothing due: nothing redrawn */
+	for (size_t k = 0, i = 0; k < NPORTS; k++)
+		for (size_t r = 0; r < nitems(pranges); r++) {
+			char *f = xasprintf("g/core-sw/p%02zu-traffic-%s.png",
+			    k + 1, pranges[r]);
+
+			mt[i++] = mtime(dir, f);
+			free(f);
+		}
+	t0 = mono_ns();
+	web_render(switch_snapshot(dir, t_end, NPORTS, rrd));
+	EXPECT_EQ_INT(0, wait_renders(before + ++renders));
+	printf("# a render with nothing due: %lld ms\n",
+	    (long long)((mono_ns() - t0) / 1000000));
+	for (size_t k = 0, i = 0; k < NPORTS; k++)
+		for (size_t r = 0; r < nitems(pranges); r++) {
+			char *f = xasprintf("g/core-sw/p%02zu-traffic-%s.png",
+			    k + 1, pranges[r]);
+
+			if (!same_time(mt[i++], mtime(dir, f)))
+				FAIL_HERE("%s redrawn before it was due", f);
+			free(f);
+		}
+	free(mt);
+	free(rrd);
+	free(gsw);
+	free(dir);
+	return 0;
+}
+
 static void
 cleanup(void)
 {
@@ -1205,6 +1989,7 @@ main(void)
 		p = rrd_path("xss");	/* its name goes into graph titles */
 		make_rrd(p, 0, portal_sample);
 		free(p);
+		make_switch_rrds();
 	}
 	webdir_vi = path_in(tmpdir, "www");
 	webdir_en = path_in(tmpdir, "www-en");
@@ -1222,14 +2007,22 @@ main(void)
 	RUN_TEST(render_vi);
 	RUN_TEST(status_json);
 	RUN_TEST(events_newest_first);
+	RUN_TEST(switch_page);
+	RUN_TEST(port_pages);
+	RUN_TEST(switch_status_json);
+	RUN_TEST(switch_events);
+	RUN_TEST(switch_overview);
 	RUN_TEST(second_render_keeps_graphs);
 	RUN_TEST(rrdtool_child_dies);
 	RUN_TEST(coalescing);
 	RUN_TEST(render_en);
+	RUN_TEST(switch_en);
 	RUN_TEST(status_json_direct);
 	RUN_TEST(render_empty);
 	RUN_TEST(rrdtool_missing);
 	RUN_TEST(rrdcached);
+	RUN_TEST(port_pruning);
+	RUN_TEST(port_graph_budget);
 
 	web_close();
 	event_base_free(base);
