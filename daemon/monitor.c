@@ -888,18 +888,49 @@ bprintf(struct buf *b, const char *fmt, ...)
 	}
 }
 
-/* Label values are ids ([a-z0-9_-]) or interface names: escape anyway. */
+static void
+bput(struct buf *b, const char *s, size_t n)
+{
+	if (b->cap - b->len <= n) {
+		b->cap = (b->cap + n + 1) * 2;
+		b->p = xreallocarray(b->p, b->cap, 1);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* Label values are ids ([a-z0-9_-]) or interface names: escape anyway.
+ * Runs are copied whole: a switch's thousands of ports make /metrics
+ * long, and it is built on the loop. */
 static void
 blabel(struct buf *b, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			bprintf(b, "\\%c", *s);
-		else if (*s == '\n')
-			bprintf(b, "\\n");
-		else
-			bprintf(b, "%c", *s);
+	while (*s) {
+		size_t run = strcspn(s, "\\\"\n");
+
+		bput(b, s, run);
+		s += run;
+		if (*s == '\0')
+			break;
+		bput(b, *s == '\n' ? "\\n" : *s == '"' ? "\\\"" : "\\\\", 2);
+		s++;
 	}
+}
+
+/* A sample's value: whole numbers (counters' totals) exactly, others to
+ * 12 significant digits. */
+static void
+bvalue(struct buf *b, double x)
+{
+	char tmp[32];
+	int n;
+
+	if (x == floor(x) && fabs(x) < 9007199254740992.0)	/* 2^53 */
+		n = snprintf(tmp, sizeof(tmp), "%lld", (long long)x);
+	else
+		n = snprintf(tmp, sizeof(tmp), "%.12g", x);
+	bput(b, tmp, (size_t)n);
 }
 
 static void
@@ -929,8 +960,11 @@ metrics_series(struct buf *b)
 			const struct tm_value_def *v = &ops->values[k];
 			int counter = v->kind == TM_COUNTER;
 
-			bprintf(b, "# TYPE tramon_%s_%s%s %s\n", ops->name,
-			    v->name, counter ? "_total" : "",
+			char *name = xasprintf("tramon_%s_%s%s", ops->name,
+			    v->name, counter ? "_total" : "");
+			size_t nlen = strlen(name);
+
+			bprintf(b, "# TYPE %s %s\n", name,
 			    counter ? "counter" : "gauge");
 			for (size_t i = 0; i < c->ntargets; i++) {
 				const struct series *s =
@@ -942,11 +976,14 @@ metrics_series(struct buf *b)
 				x = counter ? s->total[k] : s->value[k];
 				if (isnan(x))
 					continue;
-				bprintf(b, "tramon_%s_%s%s{target=\"", ops->name,
-				    v->name, counter ? "_total" : "");
+				bput(b, name, nlen);
+				bput(b, "{target=\"", 9);
 				blabel(b, c->targets[i].pub.id);
-				bprintf(b, "\"} %.17g\n", x);
+				bput(b, "\"} ", 3);
+				bvalue(b, x);
+				bput(b, "\n", 1);
 			}
+			free(name);
 		}
 		if (ops->nivalues == 0 || ops->instance_kind == NULL ||
 		    ops->instance_label == NULL)
@@ -955,9 +992,13 @@ metrics_series(struct buf *b)
 			const struct tm_value_def *v = &ops->ivalues[k];
 			int counter = v->kind == TM_COUNTER;
 
-			bprintf(b, "# TYPE tramon_%s_%s_%s%s %s\n", ops->name,
+			char *name = xasprintf("tramon_%s_%s_%s%s", ops->name,
 			    ops->instance_kind, v->name,
-			    counter ? "_total" : "",
+			    counter ? "_total" : "");
+			char *mid = xasprintf("\",%s=\"", ops->instance_label);
+			size_t nlen = strlen(name), mlen = strlen(mid);
+
+			bprintf(b, "# TYPE %s %s\n", name,
 			    counter ? "counter" : "gauge");
 			for (size_t i = 0; i < c->ntargets; i++) {
 				const struct series_table *t =
@@ -972,16 +1013,18 @@ metrics_series(struct buf *b)
 
 					if (isnan(x) || !series_current(t, in))
 						continue;
-					bprintf(b, "tramon_%s_%s_%s%s{target=\"",
-					    ops->name, ops->instance_kind,
-					    v->name, counter ? "_total" : "");
+					bput(b, name, nlen);
+					bput(b, "{target=\"", 9);
 					blabel(b, c->targets[i].pub.id);
-					bprintf(b, "\",%s=\"",
-					    ops->instance_label);
+					bput(b, mid, mlen);
 					blabel(b, in->name);
-					bprintf(b, "\"} %.17g\n", x);
+					bput(b, "\"} ", 3);
+					bvalue(b, x);
+					bput(b, "\n", 1);
 				}
 			}
+			free(mid);
+			free(name);
 		}
 	}
 }

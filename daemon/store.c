@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,9 @@ struct store_job {
 /* Worker-thread state. */
 static struct {
 	char *rrdcached;         /* NULL = direct */
-	char **verified;         /* files whose layout is checked */
+	char **verified;         /* files whose layout is checked: a hash
+				  * set (open addressing), a switch's
+				  * thousands of port files among them */
 	size_t nverified, capverified;
 	unsigned long failures;
 	int complained;
@@ -188,31 +191,67 @@ job_free(struct store_job *j)
 
 /* ---- worker thread ---- */
 
+static size_t
+path_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+/* The slot of `path`, or of the empty one where it would go. */
+static size_t
+verified_slot(char **slots, size_t cap, const char *path)
+{
+	size_t i = path_hash(path) & (cap - 1);
+
+	while (slots[i] != NULL && strcmp(slots[i], path) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
 static int
 is_verified(const char *path)
 {
-	for (size_t i = 0; i < W.nverified; i++)
-		if (strcmp(W.verified[i], path) == 0)
-			return 1;
-	return 0;
+	return W.capverified > 0 &&
+	    W.verified[verified_slot(W.verified, W.capverified, path)] != NULL;
 }
 
 static void
 set_verified(const char *path)
 {
-	if (W.nverified == W.capverified) {
-		W.capverified = W.capverified ? W.capverified * 2 : 64;
-		W.verified = xreallocarray(W.verified, W.capverified,
-		    sizeof(char *));
+	size_t i;
+
+	if (2 * (W.nverified + 1) > W.capverified) {
+		size_t cap = W.capverified ? 2 * W.capverified : 256;
+		char **slots = xcalloc(cap, sizeof(char *));
+
+		for (size_t k = 0; k < W.capverified; k++)
+			if (W.verified[k] != NULL)
+				slots[verified_slot(slots, cap,
+				    W.verified[k])] = W.verified[k];
+		free(W.verified);
+		W.verified = slots;
+		W.capverified = cap;
 	}
-	W.verified[W.nverified++] = xstrdup(path);
+	i = verified_slot(W.verified, W.capverified, path);
+	if (W.verified[i] != NULL)
+		return;
+	W.verified[i] = xstrdup(path);
+	W.nverified++;
 }
 
 static void
 forget_layouts(void)
 {
-	for (size_t i = 0; i < W.nverified; i++)
+	for (size_t i = 0; i < W.capverified; i++) {
 		free(W.verified[i]);
+		W.verified[i] = NULL;
+	}
 	W.nverified = 0;
 }
 
@@ -579,8 +618,9 @@ store_close(void)
 	if (W.rrdcached) {
 		/* this librrd exports no rrdc_flushall: flush ours */
 		if (connect_cached() == 0) {
-			for (size_t i = 0; i < W.nverified; i++)
-				if (rrdc_flush(W.verified[i]) != 0) {
+			for (size_t i = 0; i < W.capverified; i++)
+				if (W.verified[i] != NULL &&
+				    rrdc_flush(W.verified[i]) != 0) {
 					log_warnx("store: flush %s: %s",
 					    W.verified[i], rrd_get_error());
 					rrd_clear_error();
