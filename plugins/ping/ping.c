@@ -112,6 +112,30 @@ static int in_callout;	/* inside start(), cancel() or a DNS callback:
 
 static void round_finish(struct round *);
 
+/*
+ * How late echoes leave against their slot in the round (t0 + i *
+ * spacing), for every echo but a round's first (which starts the
+ * round): what a busy loop costs the measurement.  Cumulative buckets,
+ * reported as counters ping_echo_late_le_<bound>us, with the count and
+ * the sum; bench/snmp_ping.sh reads them.
+ */
+static const unsigned late_bounds_us[] = { 50, 100, 200, 500, 1000, 2000,
+	3000, 5000, 7000, 10000, 20000, 50000, 100000 };
+#define NLATE (sizeof(late_bounds_us) / sizeof(late_bounds_us[0]))
+static uint64_t late_le[NLATE], late_count, late_sum_us;
+
+static void
+late_note(int64_t late_ns)
+{
+	uint64_t us = late_ns > 0 ? (uint64_t)late_ns / 1000 : 0;
+
+	late_count++;
+	late_sum_us += us;
+	for (size_t k = 0; k < NLATE; k++)
+		if (us <= late_bounds_us[k])
+			late_le[k]++;
+}
+
 static int64_t
 mono_now(void)
 {
@@ -210,6 +234,15 @@ send_one(struct round *r, int64_t now)
 	unsigned i = r->nsent++;
 	struct echo *e = &r->echo[i];
 	int rc;
+
+	if (i > 0) {
+		int64_t late = now - (r->t0 + (int64_t)i * t->spacing_ns);
+
+		late_note(late);
+		if (late > 20000000)	/* the loop was held up: by what? */
+			host->log(LOG_DEBUG, "ping: %s: echo %u left %.1f ms "
+			    "late", t->id, i, late / 1e6);
+	}
 
 	rc = icmp_send(engine, &t->addr.sa, t->timeout, r, i, &e->h);
 	if (rc != 0) {
@@ -798,6 +831,15 @@ ping_counters(void (*emit)(void *, const char *, uint64_t), void *arg)
 	emit(arg, "icmp_malformed", c->malformed);
 	emit(arg, "icmp_wrong_source", c->wrong_source);
 	emit(arg, "icmp_send_errors", c->send_errors);
+	for (size_t k = 0; k < NLATE; k++) {
+		char name[40];
+
+		snprintf(name, sizeof(name), "ping_echo_late_le_%uus",
+		    late_bounds_us[k]);
+		emit(arg, name, late_le[k]);
+	}
+	emit(arg, "ping_echo_late_count", late_count);
+	emit(arg, "ping_echo_late_sum_us", late_sum_us);
 }
 
 static void
