@@ -125,6 +125,44 @@ enum msg {
 	M_G_OUT_DISCARDS,
 	M_G_PER_SECOND,         /* vertical label of the errors graph */
 
+	/* alerts: subject prefixes, in notify.h's NK_* order */
+	M_A_DOWN,
+	M_A_UP,
+	M_A_DEGRADED,
+	M_A_NORMAL,
+	M_A_REBOOT,
+	M_A_PORT_DOWN,
+	M_A_PORT_UP,
+	M_A_FLAPPING,
+	M_A_STABLE,
+	M_A_REMINDER,
+	M_A_MAINT_START,
+	M_A_MAINT_END,
+	/* alerts: the first sentence, "%s" = the target (and a port) */
+	M_AS_DOWN,
+	M_AS_UP,                /* then "%s" = a duration */
+	M_AS_DEGRADED,
+	M_AS_NORMAL,
+	M_AS_REBOOT,
+	M_AS_PORT_DOWN,         /* "%s" port, "%s" switch */
+	M_AS_PORT_UP,
+	M_AS_FLAPPING,
+	M_AS_STABLE,            /* then "%s" = the state */
+	M_AS_REMINDER,          /* then "%s" = a duration */
+	M_AS_MAINT_START,
+	M_AS_MAINT_END,
+	M_A_AND_BEHIND,         /* subject: "and %d behind it" */
+	M_A_AFTER,              /* "after" before a duration */
+	M_A_CUT_OFF,            /* "Cut off with it (%d):" */
+	M_A_GROUP,
+	M_A_DOWN_SINCE,
+	M_A_DURATION,
+	M_A_LAST_ROUND,
+	M_A_LATE,               /* the event happened earlier */
+	M_A_PAGE,               /* "Details" before the link */
+	M_A_ACK_HINT,           /* how to stop reminders */
+	M_A_FOOTER,             /* "tramon, network monitoring of" */
+
 	M_COUNT
 };
 

@@ -1,0 +1,267 @@
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "conf.h"
+#include "i18n.h"
+#include "state.h"
+#include "util.h"
+
+struct text {
+	char *p;
+	size_t len, cap;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < t->cap - t->len) {
+			t->len += (size_t)n;
+			return;
+		}
+		t->cap = (t->cap + (size_t)n + 1) * 2;
+		t->p = xreallocarray(t->p, t->cap, 1);
+	}
+}
+
+static void
+text_init(struct text *t)
+{
+	t->cap = 512;
+	t->p = xmalloc(t->cap);
+	t->p[0] = '\0';
+	t->len = 0;
+}
+
+/* "Xã Trà Linh (198.18.2.17)" */
+static char *
+who(const struct target_def *d)
+{
+	const char *host = d->pub.host;
+
+	if (host == NULL || *host == '\0' || strcmp(host, d->pub.name) == 0)
+		return xstrdup(d->pub.name);
+	return xasprintf("%s (%s)", d->pub.name, host);
+}
+
+static void
+subject(const struct conf *c, const struct notice *no, struct text *s)
+{
+	const struct target_def *d = &c->targets[no->target];
+	int lang = c->language;
+	char *w = who(d), dur[64];
+
+	add(s, "[tramon] %s: ", i18n(lang, M_A_DOWN + (int)no->kind));
+	switch (no->kind) {
+	case NK_PORT_DOWN:
+	case NK_PORT_UP:
+		add(s, "%s – %s", no->instance ? no->instance : "?",
+		    d->pub.name);
+		break;
+	case NK_DOWN:
+		add(s, "%s", w);
+		if (no->nchildren > 0) {
+			add(s, " ");
+			add(s, i18n(lang, M_A_AND_BEHIND),
+			    (int)no->nchildren);
+		}
+		break;
+	case NK_UP:
+	case NK_REMINDER:
+		i18n_duration(lang, (long)(no->at - no->since), dur,
+		    sizeof(dur));
+		add(s, "%s (%s%s%s)", w, no->kind == NK_UP ?
+		    i18n(lang, M_A_AFTER) : "", no->kind == NK_UP ? " " : "",
+		    dur);
+		break;
+	default:
+		add(s, "%s", w);
+		break;
+	}
+	free(w);
+}
+
+static void
+fact(struct text *b, int lang, int label, const char *value)
+{
+	if (value && *value)
+		add(b, "%s: %s\n", i18n(lang, label), value);
+}
+
+static void
+last_round(const struct tstatus *s, int lang, struct text *b)
+{
+	const struct round_stats *r = &s->last;
+	char rtt[32], loss[32];
+
+	if (s->last_round == 0 || r->sent == 0)
+		return;
+	i18n_number(lang, r->loss_pct, 1, loss, sizeof(loss));
+	if (r->received > 0 && isfinite(r->median)) {
+		i18n_number(lang, r->median * 1e3, 1, rtt, sizeof(rtt));
+		add(b, "%s: %s %s ms, %s %s %%\n", i18n(lang, M_A_LAST_ROUND),
+		    i18n(lang, M_LATENCY), rtt, i18n(lang, M_LOSS), loss);
+	} else
+		add(b, "%s: %s %s %% (%u/%u)\n", i18n(lang, M_A_LAST_ROUND),
+		    i18n(lang, M_LOSS), loss, r->received, r->sent);
+}
+
+static void
+body(const struct conf *c, const struct tstatus *st, const struct notice *no,
+    struct text *b)
+{
+	const struct target_def *d = &c->targets[no->target];
+	int lang = c->language;
+	char *w = who(d), when[64], dur[64], why[160];
+
+	i18n_duration(lang, (long)(no->at - no->since), dur, sizeof(dur));
+	switch (no->kind) {
+	case NK_PORT_DOWN:
+	case NK_PORT_UP:
+		add(b, i18n(lang, M_AS_DOWN + (int)no->kind),
+		    no->instance ? no->instance : "?", w);
+		break;
+	case NK_UP:
+	case NK_REMINDER:
+		add(b, i18n(lang, M_AS_DOWN + (int)no->kind), w, dur);
+		break;
+	case NK_STABLE:
+		add(b, i18n(lang, M_AS_STABLE), w,
+		    i18n_state(lang, no->state));
+		break;
+	default:
+		add(b, i18n(lang, M_AS_DOWN + (int)no->kind), w);
+		break;
+	}
+	add(b, "\n\n");
+	if (no->late) {
+		i18n_datetime(lang, no->at, when, sizeof(when));
+		add(b, "%s %s.\n\n", i18n(lang, M_A_LATE), when);
+	}
+	fact(b, lang, M_TARGET, d->pub.name);
+	fact(b, lang, M_A_GROUP, d->group);
+	fact(b, lang, M_HOST, d->pub.host);
+	fact(b, lang, M_STATE, i18n_state(lang, st[no->target].state));
+	i18n_datetime(lang, no->at, when, sizeof(when));
+	fact(b, lang, M_TIME, when);
+	if (no->kind == NK_UP || no->kind == NK_REMINDER) {
+		i18n_datetime(lang, no->since, when, sizeof(when));
+		fact(b, lang, M_A_DOWN_SINCE, when);
+		fact(b, lang, M_A_DURATION, dur);
+	}
+	if (no->why) {
+		i18n_reason(lang, no->why, why, sizeof(why));
+		fact(b, lang, M_REASON, why);
+	}
+	if (d->parent >= 0)
+		fact(b, lang, M_PARENT, c->targets[d->parent].pub.name);
+	if (no->kind != NK_MAINT_START && no->kind != NK_MAINT_END)
+		last_round(&st[no->target], lang, b);
+	if (no->nchildren > 0) {
+		add(b, "\n");
+		add(b, i18n(lang, M_A_CUT_OFF), (int)no->nchildren);
+		add(b, "\n");
+		for (size_t i = 0; i < no->nchildren; i++) {
+			char *cw = who(&c->targets[no->children[i]]);
+
+			add(b, "  - %s\n", cw);
+			free(cw);
+		}
+	}
+	if (no->kind == NK_REMINDER)
+		add(b, "\n%s %s\n", i18n(lang, M_A_ACK_HINT), d->pub.id);
+	if (c->base_url && *c->base_url) {
+		size_t n = strlen(c->base_url);
+
+		add(b, "\n%s: %s%st/%s.html\n", i18n(lang, M_A_PAGE),
+		    c->base_url, c->base_url[n - 1] == '/' ? "" : "/",
+		    d->pub.id);
+	}
+	add(b, "\n-- \n%s%s%s\n", i18n(lang, M_A_FOOTER),
+	    c->name && *c->name ? " · " : "", c->name ? c->name : "");
+	free(w);
+}
+
+void
+alert_compose(const struct conf *c, const struct tstatus *st,
+    const struct notice *no, struct alert_text *out)
+{
+	struct text s, b;
+
+	text_init(&s);
+	text_init(&b);
+	subject(c, no, &s);
+	body(c, st, no, &b);
+	out->subject = s.p;
+	out->body = b.p;
+}
+
+void
+alert_text_free(struct alert_text *t)
+{
+	free(t->subject);
+	free(t->body);
+	t->subject = t->body = NULL;
+}
+
+static json_t *
+jstr_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+json_t *
+alert_webhook_json(const struct conf *c, const struct tstatus *st,
+    const struct notice *no, const struct alert_text *t)
+{
+	const struct target_def *d = &c->targets[no->target];
+	json_t *o = json_object(), *kids = json_array();
+	char when[40];
+
+	json_object_set_new(o, "event", json_string(notice_kind_name(
+	    no->kind)));
+	json_object_set_new(o, "target", json_string(d->pub.id));
+	json_object_set_new(o, "name", json_string(d->pub.name));
+	json_object_set_new(o, "group", jstr_or_null(d->group));
+	json_object_set_new(o, "host", jstr_or_null(d->pub.host));
+	json_object_set_new(o, "state", json_string(tstate_name(
+	    st[no->target].state)));
+	iso8601(no->at, when, sizeof(when));
+	json_object_set_new(o, "time", json_string(when));
+	iso8601(no->since, when, sizeof(when));
+	json_object_set_new(o, "since", json_string(when));
+	json_object_set_new(o, "instance", jstr_or_null(no->instance));
+	json_object_set_new(o, "reason", jstr_or_null(no->why));
+	for (size_t i = 0; i < no->nchildren; i++)
+		json_array_append_new(kids, json_string(
+		    c->targets[no->children[i]].pub.id));
+	json_object_set_new(o, "children", kids);
+	json_object_set_new(o, "late", json_boolean(no->late));
+	json_object_set_new(o, "district", jstr_or_null(c->name));
+	if (c->base_url && *c->base_url) {
+		size_t n = strlen(c->base_url);
+		char *url = xasprintf("%s%st/%s.html", c->base_url,
+		    c->base_url[n - 1] == '/' ? "" : "/", d->pub.id);
+
+		json_object_set_new(o, "url", json_string(url));
+		free(url);
+	} else
+		json_object_set_new(o, "url", json_null());
+	json_object_set_new(o, "subject", json_string(t->subject));
+	json_object_set_new(o, "text", json_string(t->body));
+	return o;
+}

@@ -1,0 +1,36 @@
+/*
+ * What a notice says to a person: a subject that tells at a glance what
+ * and where ("[tramon] MẤT KẾT NỐI: Xã Trà Linh (198.18.2.17)"), a plain
+ * text body (what, where, since when, for how long, the last
+ * measurement, the parent or the targets cut off, a link), and the JSON
+ * document a webhook receives.  In daemon.language; no I/O.
+ */
+#ifndef TRAMON_ALERT_H
+#define TRAMON_ALERT_H
+
+#include <time.h>
+
+#include <jansson.h>
+
+#include "notify.h"
+
+struct conf;
+struct tstatus;
+
+struct alert_text {
+	char *subject;		/* UTF-8, not yet RFC 2047 encoded */
+	char *body;		/* UTF-8, LF line ends */
+};
+
+/* `st`: the state model's array (current states and last rounds). */
+void alert_compose(const struct conf *, const struct tstatus *st,
+    const struct notice *, struct alert_text *);
+void alert_text_free(struct alert_text *);
+
+/* {"event": "down", "target": id, "name", "group", "host", "state",
+ *  "time": ISO 8601, "since", "instance", "children": [ids], "late",
+ *  "district", "url", "subject", "text"} */
+json_t *alert_webhook_json(const struct conf *, const struct tstatus *st,
+    const struct notice *, const struct alert_text *);
+
+#endif /* TRAMON_ALERT_H */
