@@ -197,7 +197,7 @@ DEF_TEST(example_conf)
 	char *text = file_read(path, NULL), *line, *fixed;
 	struct errs e;
 	struct conf *c;
-	int wan;
+	int wan, sw;
 
 	EXPECT_TRUE(text != NULL);
 	if (text == NULL)
@@ -234,16 +234,23 @@ DEF_TEST(example_conf)
 	EXPECT_EQ_STR("it2@example.gov.vn", c->contacts[0].email[1]);
 	EXPECT_TRUE(c->contacts[0].email[2] == NULL);
 
-	EXPECT_EQ_INT(15, (long long)c->ntargets);
+	EXPECT_EQ_INT(16, (long long)c->ntargets);
 	wan = conf_target_index(c, "wan");
 	EXPECT_EQ_INT(0, wan);
 	EXPECT_EQ_STR("198.18.1.1", c->targets[wan].pub.host);
 	EXPECT_EQ_INT(-1, c->targets[wan].parent);
+	sw = conf_target_index(c, "core-sw");
+	EXPECT_EQ_INT(1, sw);
+	if (sw >= 0) {
+		EXPECT_EQ_STR("snmp", c->targets[sw].type);
+		EXPECT_EQ_STR("198.18.1.2", c->targets[sw].pub.host);
+		EXPECT_EQ_INT(-1, c->targets[sw].parent);
+	}
 	for (size_t i = 0; i < nitems(communes); i++) {
 		int k = conf_target_index(c, communes[i].id);
 		const struct target_def *d;
 
-		EXPECT_EQ_INT(3 + (long long)i, k);
+		EXPECT_EQ_INT(4 + (long long)i, k);
 		if (k < 0)
 			continue;
 		d = &c->targets[k];
@@ -262,18 +269,17 @@ DEF_TEST(example_conf)
 		}
 		EXPECT_TRUE(d->probe_conf != NULL);
 	}
-	EXPECT_EQ_INT(1, conf_target_index(c, "huyen-uy"));
-	EXPECT_EQ_INT(-1, c->targets[1].parent);
-	EXPECT_EQ_STR("tcp", c->targets[2].type);
-	EXPECT_EQ_STR("198.18.1.10", c->targets[2].pub.host);
-	EXPECT_EQ_INT(1720, c->targets[2].pub.port);
+	EXPECT_EQ_INT(2, conf_target_index(c, "huyen-uy"));
+	EXPECT_EQ_INT(-1, c->targets[2].parent);
+	EXPECT_EQ_STR("tcp", c->targets[3].type);
+	EXPECT_EQ_STR("198.18.1.10", c->targets[3].pub.host);
+	EXPECT_EQ_INT(1720, c->targets[3].pub.port);
 	EXPECT_EQ_STR("198.18.3.1",
 	    c->targets[conf_target_index(c, "uplink-vnpt")].pub.host);
 	EXPECT_EQ_STR("198.18.3.5",
 	    c->targets[conf_target_index(c, "uplink-viettel")].pub.host);
 	EXPECT_EQ_INT(wan, c->targets[conf_target_index(c,
 	    "uplink-viettel")].parent);
-	EXPECT_EQ_INT(-1, conf_target_index(c, "core-sw"));
 	conf_free(c);
 	return 0;
 }
