@@ -178,7 +178,7 @@ tramond_start "$CONF"
 check "the built-in server answers /status.json" \
     wait_for 30 fetch status.json "$TEST_TMP/status.now.json"
 check "status.json: every target measured, up" wait_for 60 status_test \
-    'len(d["targets"]) == 15 and all(x["last_round"] and x["state"] in
+    'len(d["targets"]) == 16 and all(x["last_round"] and x["state"] in
     ("up", "degraded") for x in d["targets"])'
 
 # --- two sites cut off ----------------------------------------------------------
