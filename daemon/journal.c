@@ -46,6 +46,7 @@ static struct {
 	unsigned long synced;   /* lines known durable */
 	int syncing;            /* a sync job is running */
 	int resync;             /* more lines came while it ran */
+	int closing;            /* journal_close() syncs the rest itself */
 	struct backlog *backlog, **backlog_tail;
 	struct waiter *waiters;
 	struct event *retry;
@@ -166,7 +167,8 @@ request_sync(void)
 		J.resync = 1;
 		return;
 	}
-	if (J.fd == -1 || (fd = dup(J.fd)) == -1)
+	/* the last completion runs inside worker_free(): no new job */
+	if (J.closing || J.fd == -1 || (fd = dup(J.fd)) == -1)
 		return;
 	job = xcalloc(1, sizeof(*job));
 	job->fd = fd;
@@ -320,8 +322,10 @@ journal_close(void)
 	if (J.syncer == NULL)
 		return;
 	flush_backlog();
+	J.closing = 1;
 	worker_free(J.syncer);	/* runs the last sync's completion */
 	J.syncer = NULL;
+	J.closing = 0;
 	if (J.fd != -1) {
 		if (fdatasync(J.fd) == 0)
 			J.synced = J.written;
