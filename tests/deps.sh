@@ -16,12 +16,15 @@ fping iproute2 procps util-linux
 snmpd snmp snmpsim
 fonts-dejavu-core tzdata
 python3 valgrind chromium
+python3-aiosmtpd openssl
 "
 # fping, iproute2: the lab (ip netns, veth, bridges) and its checks
 # procps: sysctl inside the lab's namespaces; util-linux: flock, setsid
 # snmpd: the lab's core switch; snmp: snmpget/snmpset (lab.sh, checks);
 # snmpsim: snmpsimd, the simulated Cisco switches of the SNMP tests
 # python3: json_get in the tests; chromium: screenshots of the pages
+# python3-aiosmtpd: the SMTP server of the mail tests (tests/mail/smtpd.py);
+# openssl: their throw-away CAs and certificates (tests/mail/mkcert.sh)
 
 missing=""
 for p in $PACKAGES; do
