@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 
+#include "alerts.h"
 #include "conf.h"
 #include "journal.h"
 #include "log.h"
@@ -50,6 +51,9 @@ static struct {
 	struct worker *saver;
 	int save_queued;
 	time_t started;
+	json_t *saved_alerts;       /* from state.json, until alerts start */
+	time_t saved_at;            /* when state.json was written */
+	json_t *replay;             /* notices journaled after that */
 } M;
 
 const struct conf *
@@ -109,6 +113,46 @@ remember_event(time_t at, const char *kind, const char *id,
 	e->instance = instance ? xstrdup(instance) : NULL;
 }
 
+/*
+ * An event journaled after state.json was last written: tramond died
+ * before the next save (a power cut, SIGKILL).  The journal is written
+ * first, so it is the truth: states changed, notices said.
+ */
+static void
+replay_one(int i, const char *event, json_t *ev, time_t ts)
+{
+	const char *to = json_string_value(json_object_get(ev, "to"));
+	const char *kind = json_string_value(json_object_get(ev, "kind"));
+	const char *at = json_string_value(json_object_get(ev, "at"));
+	time_t when = ts;
+	struct tm tm;
+	int s;
+
+	if (strcmp(event, "state") == 0 && to && (s = tstate_parse(to)) >= 0) {
+		M.st[i].state = (enum tstate)s;
+		M.st[i].since = ts;
+		M.st[i].fails = M.st[i].goods = 0;
+		M.st[i].oks = M.st[i].slows = 0;
+		M.st[i].pending = 0;
+		return;
+	}
+	if (strcmp(event, "ack") == 0)
+		kind = "ack";
+	else if (strcmp(event, "notice") != 0 || kind == NULL)
+		return;
+	/* "at": when it happened, which a DOWN's later UP refers to */
+	memset(&tm, 0, sizeof(tm));
+	if (at && strptime(at, "%Y-%m-%dT%H:%M:%S%z", &tm)) {
+		long off = tm.tm_gmtoff;
+
+		when = timegm(&tm) - off;
+	}
+	if (M.replay == NULL)
+		M.replay = json_array();
+	json_array_append_new(M.replay, json_pack("{s:i, s:s, s:I}",
+	    "target", i, "kind", kind, "at", (json_int_t)when));
+}
+
 static int
 seed_one(void *arg, json_t *ev, unsigned lineno)
 {
@@ -128,6 +172,8 @@ seed_one(void *arg, json_t *ev, unsigned lineno)
 		return 0;
 	i = id ? conf_target_index(M.conf, id) : -1;
 	name = i >= 0 ? M.conf->targets[i].pub.name : id;
+	if (i >= 0 && ts > M.saved_at)
+		replay_one(i, event, ev, (time_t)ts);
 	if (strcmp(event, "state") == 0 && id && from && to)
 		remember((time_t)ts, event, id, name,
 		    tstate_parse(from) < 0 ? TS_UNKNOWN : tstate_parse(from),
@@ -279,6 +325,9 @@ restore_states(void)
 			n++;
 		}
 	}
+	M.saved_alerts = json_incref(json_object_get(root, "alerts"));
+	M.saved_at = (time_t)json_integer_value(json_object_get(root,
+	    "saved"));
 	json_decref(root);
 	free(path);
 	return n;
@@ -319,6 +368,7 @@ states_text(void)
 		json_object_set_new(targets, M.conf->targets[i].pub.id,
 		    status_to_json(&M.st[i]));
 	json_object_set_new(root, "targets", targets);
+	json_object_set_new(root, "alerts", alerts_save());
 	text = json_dumps(root, JSON_INDENT(1));
 	json_decref(root);
 	return text;
@@ -507,6 +557,7 @@ state_changed(void *arg, const struct state_change *ch)
 		    ch->why ? ")" : "");
 	remember(ch->at, "state", d->pub.id, d->pub.name, ch->from, ch->to,
 	    ch->why);
+	alerts_state(ch);
 	save_soon();
 	web_soon();
 }
@@ -552,6 +603,7 @@ round_event(void *owner, const char *kind, const char *instance,
 	    instance ? instance : "", text);
 	remember_event(time(NULL), kind, d->pub.id, d->pub.name, instance,
 	    text);
+	alerts_event(rt->idx, kind, instance, text, time(NULL));
 	web_soon();
 }
 
@@ -649,6 +701,12 @@ monitor_start(struct event_base *base, struct conf *conf)
 	journal_append(ev, 0);
 	remember(time(NULL), "start", NULL, NULL, 0, 0, NULL);
 
+	if (alerts_start(base, conf->state_dir, conf, M.st, M.saved_alerts,
+	    M.replay, save_soon) == -1)
+		return -1;
+	json_decref(M.saved_alerts);
+	json_decref(M.replay);
+	M.saved_alerts = M.replay = NULL;
 	sched_on_event(round_event);
 	M.rt = xcalloc(conf->ntargets ? conf->ntargets : 1, sizeof(*M.rt));
 	for (size_t i = 0; i < conf->ntargets; i++) {
@@ -726,6 +784,7 @@ monitor_reload(struct conf *nc)
 	M.st = nst;
 	M.conf = nc;
 	model_init();
+	alerts_reconf(nc, M.st);
 	for (size_t i = 0; i < nc->ntargets; i++)
 		if (nrt[i]->sched == NULL)
 			rt_start(nrt[i]);
@@ -771,6 +830,7 @@ monitor_stop(void)
 	free(path);
 	free(text);
 
+	alerts_stop();
 	event_free(M.save_timer);
 	event_free(M.web_timer);
 	event_free(M.web_soon);
@@ -1097,6 +1157,14 @@ monitor_metrics(void)
 	bprintf(&b, "# HELP tramon_store_pending RRD writes queued.\n"
 	    "# TYPE tramon_store_pending gauge\ntramon_store_pending %u\n",
 	    store_pending());
+	bprintf(&b, "# HELP tramon_notifications_pending Notifications in "
+	    "the outbox, not yet delivered.\n# TYPE "
+	    "tramon_notifications_pending gauge\n"
+	    "tramon_notifications_pending %u\n", alerts_pending());
+	bprintf(&b, "# HELP tramon_notifications_failed_total Notifications "
+	    "given up on (outbox/failed/).\n# TYPE "
+	    "tramon_notifications_failed_total counter\n"
+	    "tramon_notifications_failed_total %lu\n", alerts_failed_total());
 	bprintf(&b, "# HELP tramon_probe_events_total Packets and events "
 	    "counted by the probes (dropped replies and the like).\n"
 	    "# TYPE tramon_probe_events_total counter\n");

@@ -430,6 +430,36 @@ notify_maintenance(struct notify *n, int target, time_t until,
 		maint_edge(n, target, now);
 }
 
+void
+notify_replay(struct notify *n, int target, const char *kind, time_t at)
+{
+	struct nt *t = &n->t[target];
+
+	if (strcmp(kind, "down") == 0) {
+		t->down_notified = 1;
+		t->down_since = at;
+		t->settle_until = 0;
+		t->last_reminder = 0;
+	} else if (strcmp(kind, "up") == 0) {
+		t->down_notified = 0;
+		t->acked = 0;
+	} else if (strcmp(kind, "degraded") == 0) {
+		t->degraded_notified = 1;
+		t->degraded_since = at;
+	} else if (strcmp(kind, "normal") == 0)
+		t->degraded_notified = 0;
+	else if (strcmp(kind, "flapping") == 0) {
+		t->flapping = 1;
+		t->flap_since = t->last_change = at;
+	} else if (strcmp(kind, "stable") == 0) {
+		t->flapping = 0;
+		t->nchanges = 0;
+	} else if (strcmp(kind, "reminder") == 0)
+		t->last_reminder = at;
+	else if (strcmp(kind, "ack") == 0)
+		t->acked = 1;
+}
+
 /* --- persistence ------------------------------------------------------- */
 
 static void

@@ -111,6 +111,12 @@ time_t notify_adhoc(const struct notify *, int target, const char **reason);
 json_t *notify_save(const struct notify *);
 void notify_restore(struct notify *, json_t *);
 
+/* What the journal says was notified after the saved state was written
+ * (a crash between a notice and the next save): "down", "up", ...,
+ * "ack", at the time the notice was about. */
+void notify_replay(struct notify *, int target, const char *kind,
+    time_t at);
+
 const char *notice_kind_name(enum notice_kind);	/* "down", "up", ... */
 
 #endif /* TRAMON_NOTIFY_H */

@@ -29,7 +29,15 @@ usage(void)
 	    "usage: tramonctl [-c file] command\n"
 	    "commands:\n"
 	    "  status [--json]   state, since, rtt and loss of every target\n"
-	    "  reload            make tramond re-read its configuration\n");
+	    "  reload            make tramond re-read its configuration\n"
+	    "  ack TARGET [COMMENT]\n"
+	    "                    no more reminders until TARGET recovers\n"
+	    "  maintenance add TARGET DURATION [REASON]\n"
+	    "                    silence TARGET for DURATION (90m, 4h, 2d)\n"
+	    "  maintenance end TARGET\n"
+	    "  maintenance list\n"
+	    "  test-email CONTACT\n"
+	    "                    send a test mail the way alerts go\n");
 	exit(EX_USAGE);
 }
 
@@ -43,9 +51,9 @@ print_error(void *arg, const char *msg)
 /* Send one command; exit with the right code if the daemon is not
  * there or says no. */
 static json_t *
-call(const struct conf *c, const char *cmd)
+call_req(const struct conf *c, json_t *req)
 {
-	json_t *req = json_pack("{s:s}", "cmd", cmd), *r;
+	json_t *r;
 
 	r = control_call(c->control_socket, req, TIMEOUT_S);
 	json_decref(req);
@@ -68,6 +76,105 @@ call(const struct conf *c, const char *cmd)
 		exit(denied ? EX_NOPERM : EX_SOFTWARE);
 	}
 	return r;
+}
+
+static json_t *
+call(const struct conf *c, const char *cmd)
+{
+	return call_req(c, json_pack("{s:s}", "cmd", cmd));
+}
+
+/* "90", "90s", "45m", "4h", "2d": seconds, or -1. */
+static long
+parse_duration(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v <= 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		v *= 60;
+		break;
+	case 'h':
+		v *= 3600;
+		break;
+	case 'd':
+		v *= 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (*end && end[1] != '\0')
+		return -1;
+	return v;
+}
+
+static void
+local_time(json_t *v, char *buf, size_t len)
+{
+	time_t t = json_is_integer(v) ? (time_t)json_integer_value(v) : 0;
+	struct tm tm;
+
+	if (t == 0 || localtime_r(&t, &tm) == NULL)
+		snprintf(buf, len, "-");
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+static int
+cmd_maintenance(const struct conf *c, int argc, char **argv)
+{
+	json_t *r, *m;
+	size_t i;
+	char until[32];
+	long secs;
+
+	if (argc >= 2 && strcmp(argv[1], "list") == 0 && argc == 2) {
+		r = call(c, "maintenance-list");
+		printf("%-18s %-8s %-16s %s\n", "TARGET", "KIND", "UNTIL",
+		    "REASON");
+		json_array_foreach(json_object_get(r, "maintenance"), i, m) {
+			const char *reason = json_string_value(
+			    json_object_get(m, "reason"));
+
+			local_time(json_object_get(m, "until"), until,
+			    sizeof(until));
+			printf("%-18s %-8s %-16s %s\n", json_string_value(
+			    json_object_get(m, "target")), json_is_true(
+			    json_object_get(m, "adhoc")) ? "ad-hoc" : "window",
+			    until, reason ? reason : "");
+		}
+		json_decref(r);
+		return EX_OK;
+	}
+	if (argc >= 4 && argc <= 5 && strcmp(argv[1], "add") == 0) {
+		if ((secs = parse_duration(argv[3])) == -1) {
+			fprintf(stderr, "tramonctl: %s: a duration is a number "
+			    "with s, m, h or d (e.g. 4h)\n", argv[3]);
+			return EX_USAGE;
+		}
+		r = call_req(c, json_pack("{s:s, s:s, s:I, s:s?}", "cmd",
+		    "maintenance-add", "target", argv[2], "seconds",
+		    (json_int_t)secs, "reason", argc == 5 ? argv[4] : NULL));
+		local_time(json_object_get(r, "until"), until, sizeof(until));
+		printf("%s: in maintenance until %s\n", argv[2], until);
+		json_decref(r);
+		return EX_OK;
+	}
+	if (argc == 3 && strcmp(argv[1], "end") == 0) {
+		json_decref(call_req(c, json_pack("{s:s, s:s}", "cmd",
+		    "maintenance-end", "target", argv[2])));
+		printf("%s: maintenance ended\n", argv[2]);
+		return EX_OK;
+	}
+	usage();
 }
 
 static void
@@ -158,6 +265,23 @@ main(int argc, char *argv[])
 	} else if (strcmp(cmd, "reload") == 0 && argc == 1) {
 		json_decref(call(c, "reload"));
 		printf("tramond reloaded %s\n", path);
+		rc = EX_OK;
+	} else if (strcmp(cmd, "ack") == 0 && (argc == 2 || argc == 3)) {
+		json_decref(call_req(c, json_pack("{s:s, s:s, s:s?}", "cmd",
+		    "ack", "target", argv[1], "comment",
+		    argc == 3 ? argv[2] : NULL)));
+		printf("%s: acknowledged, no more reminders until it "
+		    "recovers\n", argv[1]);
+		rc = EX_OK;
+	} else if (strcmp(cmd, "maintenance") == 0) {
+		rc = cmd_maintenance(c, argc, argv);
+	} else if (strcmp(cmd, "test-email") == 0 && argc == 2) {
+		json_t *r = call_req(c, json_pack("{s:s, s:s}", "cmd",
+		    "test-email", "contact", argv[1]));
+
+		printf("%s: %s\n", argv[1], json_string_value(
+		    json_object_get(r, "queued")));
+		json_decref(r);
 		rc = EX_OK;
 	} else
 		usage();

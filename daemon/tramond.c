@@ -22,9 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "alerts.h"
 #include "conf.h"
 #include "control.h"
 #include "httpd.h"
@@ -159,12 +161,20 @@ reload(void)
 	monitor_reload(nc);
 }
 
+/* A string member of a request, "" if absent. */
+static const char *
+str_of(json_t *req, const char *key)
+{
+	const char *v = json_string_value(json_object_get(req, key));
+
+	return v ? v : "";
+}
+
 static json_t *
 control(const char *cmd, json_t *req)
 {
 	json_t *r;
 
-	(void)req;
 	if (strcmp(cmd, "status") == 0) {
 		r = monitor_status();
 		json_object_set_new(r, "ok", json_true());
@@ -180,6 +190,19 @@ control(const char *cmd, json_t *req)
 			    "daemon's log (tramond -n -c FILE shows why)");
 		return json_pack("{s:b}", "ok", 1);
 	}
+	if (strcmp(cmd, "ack") == 0)
+		return alerts_ack(str_of(req, "target"),
+		    json_string_value(json_object_get(req, "comment")));
+	if (strcmp(cmd, "maintenance-add") == 0)
+		return alerts_maintenance_add(str_of(req, "target"),
+		    (long)json_integer_value(json_object_get(req, "seconds")),
+		    json_string_value(json_object_get(req, "reason")));
+	if (strcmp(cmd, "maintenance-end") == 0)
+		return alerts_maintenance_end(str_of(req, "target"));
+	if (strcmp(cmd, "maintenance-list") == 0)
+		return alerts_maintenance_list();
+	if (strcmp(cmd, "test-email") == 0)
+		return alerts_test_email(str_of(req, "contact"));
 	return json_pack("{s:b, s:s+}", "ok", 0, "error", "unknown command: ",
 	    cmd);
 }
@@ -340,6 +363,8 @@ main(int argc, char *argv[])
 	/* Before any thread starts and before we may have dropped root. */
 	signal(SIGPIPE, SIG_IGN);
 	evthread_use_pthreads();
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("curl_global_init failed");
 	if ((D.base = sched_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 
@@ -400,6 +425,7 @@ main(int argc, char *argv[])
 	event_free(sig_term);
 	event_free(sig_int);
 	event_base_free(D.base);
+	curl_global_cleanup();
 	libevent_global_shutdown();
 	unlink(D.pidpath);
 	close(D.pidfd);

@@ -1,0 +1,583 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "alert.h"
+#include "alerts.h"
+#include "conf.h"
+#include "curlev.h"
+#include "journal.h"
+#include "log.h"
+#include "mailmsg.h"
+#include "notify.h"
+#include "outbox.h"
+#include "smtp.h"
+#include "util.h"
+#include "webhook.h"
+
+#define TICK_S	5
+
+static struct {
+	struct event_base *base;
+	const struct conf *conf;
+	const struct tstatus *st;
+	struct notify *nf;
+	struct event *tick;
+	struct curlev *curl;
+	char *password;		/* smtp.password_file's, or NULL */
+	unsigned long long nmsg;	/* for Message-IDs */
+	void (*dirty)(void);
+	struct sending *sending;	/* in flight */
+} A;
+
+/* A delivery in flight: the outbox item and what the transport holds. */
+struct sending {
+	struct outbox_item *item;
+	struct smtp_job *smtp;		/* or */
+	struct webhook_job *hook;
+	struct sending *prev, *next;	/* A.sending */
+	char *mail_from;
+	char **rcpt;
+	char *msg;
+	size_t len;
+};
+
+static int
+find_target(const char *id)
+{
+	for (size_t i = 0; i < A.conf->ntargets; i++)
+		if (strcmp(A.conf->targets[i].pub.id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const struct contact *
+find_contact(const char *id)
+{
+	for (size_t i = 0; i < A.conf->ncontacts; i++)
+		if (strcmp(A.conf->contacts[i].id, id) == 0)
+			return &A.conf->contacts[i];
+	return NULL;
+}
+
+static void
+read_password(void)
+{
+	char err[256];
+
+	free(A.password);
+	A.password = NULL;
+	if (!A.conf->smtp.present || A.conf->smtp.password_file == NULL ||
+	    *A.conf->smtp.password_file == '\0')
+		return;
+	if (smtp_read_password(A.conf->smtp.password_file, &A.password, err,
+	    sizeof(err)) == -1)
+		log_warnx("smtp: %s: %s; mail will be refused until it is "
+		    "readable (reload)", A.conf->smtp.password_file, err);
+}
+
+/* --- delivery (outbox -> transports) ----------------------------------- */
+
+static struct sending *
+sending_new(struct outbox_item *item)
+{
+	struct sending *s = xcalloc(1, sizeof(*s));
+
+	s->item = item;
+	s->next = A.sending;
+	if (A.sending)
+		A.sending->prev = s;
+	A.sending = s;
+	return s;
+}
+
+static void
+sending_free(struct sending *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		A.sending = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	free(s->mail_from);
+	for (size_t i = 0; s->rcpt && s->rcpt[i]; i++)
+		free(s->rcpt[i]);
+	free(s->rcpt);
+	free(s->msg);
+	free(s);
+}
+
+static void
+delivered(void *arg, const struct smtp_result *r)
+{
+	struct sending *s = arg;
+
+	if (r->ok)
+		log_info("alerts: %s %s to %s delivered",
+		    outbox_item_kind(s->item), outbox_item_id(s->item),
+		    outbox_item_contact(s->item));
+	outbox_result(s->item, r->ok, r->permanent, r->ok ? NULL : r->error);
+	sending_free(s);
+}
+
+static void
+deliver_email(struct sending *s, json_t *p)
+{
+	const char *msg = json_string_value(json_object_get(p, "message"));
+	json_t *rcpt = json_object_get(p, "rcpt");
+	char from[256];
+	size_t n = json_array_size(rcpt);
+
+	if (!A.conf->smtp.present) {
+		outbox_result(s->item, 0, 1, "no smtp section in the "
+		    "configuration");
+		sending_free(s);
+		return;
+	}
+	if (msg == NULL || n == 0 || mail_addr_spec(A.conf->smtp.from, from,
+	    sizeof(from)) == -1) {
+		outbox_result(s->item, 0, 1, "malformed outbox item");
+		sending_free(s);
+		return;
+	}
+	s->mail_from = xstrdup(from);
+	s->rcpt = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		s->rcpt[i] = xstrdup(json_string_value(json_array_get(rcpt,
+		    i)) ? json_string_value(json_array_get(rcpt, i)) : "");
+	s->msg = xstrdup(msg);
+	s->len = strlen(msg);
+	s->smtp = smtp_send(A.curl, &A.conf->smtp, A.password, s->mail_from,
+	    (const char *const *)s->rcpt, s->msg, s->len, delivered, s);
+}
+
+static void
+deliver(void *arg, struct outbox_item *item)
+{
+	struct sending *s = sending_new(item);
+	json_t *p = outbox_item_payload(item);
+	const char *channel = outbox_item_channel(item);
+
+	(void)arg;
+	if (strcmp(channel, "email") == 0) {
+		deliver_email(s, p);
+		return;
+	}
+	if (strcmp(channel, "webhook") == 0) {
+		const char *url = json_string_value(json_object_get(p, "url"));
+		const char *body = json_string_value(json_object_get(p,
+		    "json"));
+
+		if (url == NULL || body == NULL) {
+			outbox_result(item, 0, 1, "malformed outbox item");
+			sending_free(s);
+			return;
+		}
+		s->msg = xstrdup(body);
+		s->hook = webhook_post(A.curl, url, A.conf->smtp.ca_file,
+		    A.conf->smtp.present && A.conf->smtp.timeout > 0 ?
+		    A.conf->smtp.timeout : 30, s->msg, delivered, s);
+		return;
+	}
+	outbox_result(item, 0, 1, "unknown channel");
+	sending_free(s);
+}
+
+/* --- notices (policy -> journal -> outbox) ----------------------------- */
+
+static void
+journal_notice(const struct notice *no, const char *reason)
+{
+	const struct conf *c = A.conf;
+	json_t *ev = json_object();
+	char when[40];
+
+	if (no->kind == NK_MAINT_START || no->kind == NK_MAINT_END) {
+		json_object_set_new(ev, "event", json_string("maintenance"));
+		json_object_set_new(ev, "target", json_string(
+		    c->targets[no->target].pub.id));
+		json_object_set_new(ev, "action", json_string(
+		    no->kind == NK_MAINT_START ? "start" : "end"));
+		if (reason)
+			json_object_set_new(ev, "reason", json_string(reason));
+		journal_append(ev, no->at);
+		return;
+	}
+	json_object_set_new(ev, "event", json_string("notice"));
+	json_object_set_new(ev, "kind", json_string(notice_kind_name(
+	    no->kind)));
+	json_object_set_new(ev, "target", json_string(
+	    c->targets[no->target].pub.id));
+	if (no->instance)
+		json_object_set_new(ev, "instance", json_string(no->instance));
+	if (no->nchildren) {
+		json_t *kids = json_array();
+
+		for (size_t i = 0; i < no->nchildren; i++)
+			json_array_append_new(kids, json_string(
+			    c->targets[no->children[i]].pub.id));
+		json_object_set_new(ev, "children", kids);
+	}
+	iso8601(no->at, when, sizeof(when));
+	json_object_set_new(ev, "at", json_string(when));
+	if (no->late)
+		json_object_set_new(ev, "late", json_true());
+	journal_append(ev, 0);
+}
+
+static json_t *
+email_payload(const struct contact *ct, const struct notice *no,
+    const struct alert_text *t, time_t now)
+{
+	const struct conf *c = A.conf;
+	const char *target = no ? c->targets[no->target].pub.id : NULL;
+	char *id, *refs = NULL, *key = NULL;
+	struct mail_msg m = { 0 };
+	json_t *p, *rcpt = json_array();
+	char err[256], *msg;
+	size_t len;
+
+	/* A DOWN's Message-ID follows from when it went down, so that the
+	 * UP (and a reminder) can refer to it, even after a restart. */
+	if (no)
+		key = xasprintf("%s-down-%s", target, ct->id);
+	if (no && no->kind == NK_DOWN)
+		id = mail_message_id(no->at, 0, key, c->smtp.from);
+	else
+		id = mail_message_id(now, ++A.nmsg, target, c->smtp.from);
+	if (no && (no->kind == NK_UP || no->kind == NK_REMINDER))
+		refs = mail_message_id(no->since, 0, key, c->smtp.from);
+	m.from = c->smtp.from;
+	m.to = (const char *const *)ct->email;
+	m.subject = t->subject;
+	m.text = t->body;
+	m.date = now;
+	m.message_id = id;
+	m.references = refs;
+	m.late_note = no && no->late ? "yes" : NULL;
+	msg = mail_compose(&m, &len, err, sizeof(err));
+	free(id);
+	free(refs);
+	free(key);
+	if (msg == NULL) {
+		log_warnx("alerts: cannot compose a mail for %s: %s", ct->id,
+		    err);
+		json_decref(rcpt);
+		return NULL;
+	}
+	for (char **e = ct->email; e && *e; e++) {
+		char addr[256];
+
+		if (mail_addr_spec(*e, addr, sizeof(addr)) == 0)
+			json_array_append_new(rcpt, json_string(addr));
+	}
+	p = json_pack("{s:s, s:s, s:o}", "subject", t->subject, "message",
+	    msg, "rcpt", rcpt);
+	free(msg);
+	return p;
+}
+
+static void
+queue(const struct contact *ct, const struct notice *no,
+    const struct alert_text *t, json_t *hook, time_t now)
+{
+	const struct conf *c = A.conf;
+	const char *kind = no ? notice_kind_name(no->kind) : "test";
+	const char *target = no ? c->targets[no->target].pub.id : NULL;
+	char *coalesce = NULL;
+	json_t *p;
+
+	if (no && no->kind == NK_REMINDER)
+		coalesce = xasprintf("reminder:%s", target);
+	if (ct->email && ct->email[0]) {
+		if (!c->smtp.present)
+			log_warnx("alerts: contact %s has email but there is "
+			    "no smtp section: not sent", ct->id);
+		else if ((p = email_payload(ct, no, t, now)) != NULL)
+			outbox_add(ct->id, "email", kind, target, coalesce, p);
+	}
+	if (ct->webhook && *ct->webhook && hook) {
+		char *body = json_dumps(hook, JSON_COMPACT);
+
+		p = json_pack("{s:s, s:s}", "url", ct->webhook, "json", body);
+		free(body);
+		outbox_add(ct->id, "webhook", kind, target, coalesce, p);
+	}
+	free(coalesce);
+}
+
+static int
+has_children(int target)
+{
+	for (size_t i = 0; i < A.conf->ntargets; i++)
+		if (A.conf->targets[i].parent == target)
+			return 1;
+	return 0;
+}
+
+static void
+on_notice(void *arg, const struct notice *no)
+{
+	const struct conf *c = A.conf;
+	const struct target_def *d = &c->targets[no->target];
+	struct alert_text t;
+	json_t *hook;
+	time_t now = time(NULL);
+
+	(void)arg;
+	journal_notice(no, no->why);
+	/* a way out came back (the WAN router, an uplink): the mail
+	 * server may be reachable again, do not wait for the backoff */
+	if (no->kind == NK_UP && has_children(no->target))
+		outbox_kick();
+	if (no->kind == NK_MAINT_START || no->kind == NK_MAINT_END) {
+		log_info("%s: maintenance %s%s%s", d->pub.id,
+		    no->kind == NK_MAINT_START ? "begins" : "ends",
+		    no->why ? ": " : "", no->why ? no->why : "");
+		return;
+	}
+	alert_compose(c, A.st, no, &t);
+	log_info("%s: notice %s%s (%s)", d->pub.id, notice_kind_name(no->kind),
+	    no->late ? " (late)" : "", t.subject);
+	hook = alert_webhook_json(c, A.st, no, &t);
+	for (char **id = d->notify; id && *id; id++) {
+		const struct contact *ct = find_contact(*id);
+
+		if (ct)
+			queue(ct, no, &t, hook, now);
+	}
+	json_decref(hook);
+	alert_text_free(&t);
+}
+
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { TICK_S, 0 };
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	notify_tick(A.nf, time(NULL));
+	evtimer_add(A.tick, &tv);
+}
+
+/* --- the interface ----------------------------------------------------- */
+
+int
+alerts_start(struct event_base *base, const char *state_dir,
+    const struct conf *c, const struct tstatus *st, json_t *saved,
+    json_t *replay, void (*dirty)(void))
+{
+	size_t k;
+	json_t *r;
+
+	struct timeval tv = { TICK_S, 0 };
+
+	A.base = base;
+	A.conf = c;
+	A.st = st;
+	A.dirty = dirty;
+	if ((A.curl = curlev_new(base)) == NULL)
+		return -1;
+	read_password();
+	A.nf = notify_new(c, st, on_notice, NULL);
+	if (saved)
+		notify_restore(A.nf, saved);
+	json_array_foreach(replay, k, r) {
+		json_int_t i = json_integer_value(json_object_get(r,
+		    "target"));
+
+		if (i >= 0 && (size_t)i < c->ntargets &&
+		    json_is_string(json_object_get(r, "kind")))
+			notify_replay(A.nf, (int)i, json_string_value(
+			    json_object_get(r, "kind")), (time_t)
+			    json_integer_value(json_object_get(r, "at")));
+	}
+	if (outbox_open(base, state_dir, deliver, NULL) == -1)
+		return -1;
+	A.tick = evtimer_new(base, tick, NULL);
+	evtimer_add(A.tick, &tv);
+	return 0;
+}
+
+void
+alerts_reconf(const struct conf *c, const struct tstatus *st)
+{
+	A.conf = c;
+	A.st = st;
+	notify_reconf(A.nf, c, st);
+	read_password();
+	outbox_kick();	/* a new mail setting, or the officer's nudge */
+}
+
+void
+alerts_stop(void)
+{
+	if (A.tick)
+		event_free(A.tick);
+	/* deliveries in flight stay in the outbox for the next start */
+	while (A.sending) {
+		struct sending *s = A.sending;
+
+		if (s->smtp)
+			smtp_cancel(s->smtp);
+		if (s->hook)
+			webhook_cancel(s->hook);
+		sending_free(s);
+	}
+	curlev_free(A.curl);
+	outbox_close();
+	notify_free(A.nf);
+	free(A.password);
+	memset(&A, 0, sizeof(A));
+}
+
+void
+alerts_state(const struct state_change *ch)
+{
+	if (A.nf)
+		notify_state(A.nf, ch);
+}
+
+void
+alerts_event(int target, const char *kind, const char *instance,
+    const char *text, time_t at)
+{
+	if (A.nf)
+		notify_event(A.nf, target, kind, instance, text, at);
+}
+
+json_t *
+alerts_save(void)
+{
+	return A.nf ? notify_save(A.nf) : json_object();
+}
+
+static json_t *
+fail(const char *fmt, const char *arg)
+{
+	return json_pack("{s:b, s:s+}", "ok", 0, "error", fmt, arg);
+}
+
+json_t *
+alerts_ack(const char *target, const char *comment)
+{
+	int i = find_target(target);
+	json_t *ev;
+
+	if (i < 0)
+		return fail("no such target: ", target);
+	if (notify_ack(A.nf, i, time(NULL)) == -1)
+		return fail("it is not down: ", target);
+	ev = json_pack("{s:s, s:s}", "event", "ack", "target", target);
+	if (comment && *comment)
+		json_object_set_new(ev, "comment", json_string(comment));
+	journal_append(ev, 0);
+	log_info("%s: acknowledged%s%s", target, comment ? ": " : "",
+	    comment ? comment : "");
+	if (A.dirty)
+		A.dirty();
+	return json_pack("{s:b}", "ok", 1);
+}
+
+json_t *
+alerts_maintenance_add(const char *target, long seconds, const char *reason)
+{
+	int i = find_target(target);
+	time_t now = time(NULL);
+
+	if (i < 0)
+		return fail("no such target: ", target);
+	if (seconds <= 0 || seconds > 366L * 86400)
+		return fail("the duration must be 1 s to 366 days: ", target);
+	notify_maintenance(A.nf, i, now + seconds, reason, now);
+	if (A.dirty)
+		A.dirty();
+	return json_pack("{s:b, s:I}", "ok", 1, "until",
+	    (json_int_t)(now + seconds));
+}
+
+json_t *
+alerts_maintenance_end(const char *target)
+{
+	int i = find_target(target);
+	time_t now = time(NULL);
+
+	if (i < 0)
+		return fail("no such target: ", target);
+	if (notify_adhoc(A.nf, i, NULL) <= now)
+		return fail("no ad-hoc maintenance for ", target);
+	notify_maintenance(A.nf, i, 0, NULL, now);
+	if (A.dirty)
+		A.dirty();
+	return json_pack("{s:b}", "ok", 1);
+}
+
+json_t *
+alerts_maintenance_list(void)
+{
+	json_t *arr = json_array();
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < A.conf->ntargets; i++) {
+		const char *reason;
+		time_t until = notify_adhoc(A.nf, (int)i, &reason);
+		int in = notify_in_maintenance(A.nf, (int)i, now);
+
+		if (!in && until <= now)
+			continue;
+		json_array_append_new(arr, json_pack("{s:s, s:b, s:I, s:s?}",
+		    "target", A.conf->targets[i].pub.id, "adhoc",
+		    until > now, "until", (json_int_t)(until > now ? until :
+		    0), "reason", reason));
+	}
+	return json_pack("{s:b, s:o}", "ok", 1, "maintenance", arr);
+}
+
+json_t *
+alerts_test_email(const char *contact)
+{
+	const struct contact *ct = find_contact(contact);
+	struct alert_text t;
+	int vi = A.conf->language != LANG_EN;
+
+	if (ct == NULL)
+		return fail("no such contact: ", contact);
+	if (!A.conf->smtp.present || ct->email == NULL || ct->email[0] ==
+	    NULL)
+		return fail("no email for this contact, or no smtp section: ",
+		    contact);
+	t.subject = xasprintf("[tramon] %s%s%s", vi ? "THƯ THỬ" : "TEST",
+	    A.conf->name && *A.conf->name ? ": " : "",
+	    A.conf->name ? A.conf->name : "");
+	t.body = xasprintf("%s\n\n-- \ntramon\n", vi ?
+	    "Thư thử của tramon: cảnh báo qua thư điện tử đến được hộp thư "
+	    "này." : "A test from tramon: alert mail reaches this mailbox.");
+	queue(ct, NULL, &t, NULL, time(NULL));
+	alert_text_free(&t);
+	journal_append(json_pack("{s:s, s:s}", "event", "test_email",
+	    "contact", contact), 0);
+	return json_pack("{s:b, s:s}", "ok", 1, "queued",
+	    "the test mail is in the outbox; its delivery is logged");
+}
+
+unsigned
+alerts_pending(void)
+{
+	return outbox_pending();
+}
+
+unsigned long
+alerts_failed_total(void)
+{
+	return outbox_failed_total();
+}
