@@ -203,15 +203,16 @@ why_of(const struct notify *n, int target)
 	return w[0] ? w : NULL;
 }
 
-/* Say DOWN now (a parent's waiting notice, or one held back). */
+/* Say DOWN now (a parent's waiting notice, or one held back); reminders
+ * count from now. */
 static void
-say_down(struct notify *n, int target, int late)
+say_down(struct notify *n, int target, int late, time_t now)
 {
 	struct nt *t = &n->t[target];
 
 	t->settle_until = 0;
 	t->down_notified = 1;
-	t->last_reminder = 0;
+	t->last_reminder = now;
 	emit(n, NK_DOWN, target, t->down_since, t->down_since,
 	    why_of(n, target), NULL, late);
 }
@@ -255,8 +256,11 @@ notify_state(struct notify *n, const struct state_change *ch)
 	int quiet = notify_in_maintenance(n, ch->target, ch->at);
 	int answering = ch->to == TS_UP || ch->to == TS_DEGRADED;
 
+	/* an outage lasts from the first failed round, not from when
+	 * down_after of them made it DOWN */
 	if (ch->to == TS_DOWN)
-		t->down_since = ch->at;
+		t->down_since = ch->streak_since && ch->streak_since <= ch->at ?
+		    ch->streak_since : ch->at;
 	/* flapping counts the target's own changes, not its parent's */
 	if ((ch->to == TS_DOWN && ch->from != TS_UNREACHABLE) ||
 	    (answering && ch->from == TS_DOWN)) {
@@ -275,13 +279,13 @@ notify_state(struct notify *n, const struct state_change *ch)
 			break;
 		t->settle_until = ch->at + settle_time(n, ch->target);
 		if (t->settle_until == ch->at)
-			say_down(n, ch->target, 0);
+			say_down(n, ch->target, 0, ch->at);
 		break;
 	case TS_UP:
 	case TS_DEGRADED:
 		if (t->settle_until && !quiet)
-			say_down(n, ch->target, 0);	/* back before it
-							 * settled: say both */
+			say_down(n, ch->target, 0, ch->at);	/* back before
+							 * it settled: say both */
 		t->settle_until = 0;
 		if (t->down_notified && !quiet) {
 			t->down_notified = 0;
@@ -349,7 +353,7 @@ maint_edge(struct notify *n, int i, time_t now)
 	/* what changed while nobody was told */
 	if (s == TS_DOWN && !t->down_notified) {
 		t->down_since = n->st[i].since;
-		say_down(n, i, 1);
+		say_down(n, i, 1, now);
 	} else if ((s == TS_UP || s == TS_DEGRADED) && t->down_notified) {
 		t->down_notified = 0;
 		t->acked = 0;
@@ -391,7 +395,7 @@ notify_tick(struct notify *n, time_t now)
 		if (t->flapping)
 			continue;
 		if (t->settle_until && now >= t->settle_until && s == TS_DOWN)
-			say_down(n, i, 0);
+			say_down(n, i, 0, now);
 		if (repeat > 0 && t->down_notified && !t->acked &&
 		    s == TS_DOWN) {
 			time_t last = t->last_reminder ? t->last_reminder :

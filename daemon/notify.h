@@ -58,7 +58,8 @@ enum notice_kind {
 struct notice {
 	enum notice_kind kind;
 	int target;		/* index into conf->targets */
-	time_t at;		/* when it happened */
+	time_t at;		/* when it happened (DOWN: its first failed
+				 * round) */
 	time_t since;		/* UP, REMINDER: down since; NORMAL: degraded
 				 * since; STABLE, FLAPPING: first change */
 	enum tstate state;	/* the target's state now */

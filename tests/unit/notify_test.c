@@ -145,10 +145,11 @@ DEF_TEST(down_then_up_with_duration)
 	reset();
 	all_up();
 	round_of(PORTAL, OUT_FAIL, 20);
+	down_at = now;	/* the outage began with the first failed round */
 	round_of(PORTAL, OUT_FAIL, 20);
 	EXPECT_EQ_INT(0, ngot);
 	round_of(PORTAL, OUT_FAIL, 20);
-	down_at = now;
+	EXPECT_EQ_INT(down_at, got[0].at);
 	/* no children: said at once, with the reason */
 	EXPECT_EQ_INT(1, ngot);
 	EXPECT_EQ_INT(NK_DOWN, got[0].kind);
@@ -402,9 +403,11 @@ DEF_TEST(survives_restart)
 	reset();
 	defs[PORTAL].repeat_minutes = 30;
 	all_up();
-	for (int r = 0; r < 3; r++)
+	for (int r = 0; r < 3; r++) {
 		round_of(PORTAL, OUT_FAIL, 20);
-	down_at = now;
+		if (r == 0)
+			down_at = now;
+	}
 	notify_ack(nf, PORTAL, now);
 	notify_maintenance(nf, WAN, now + 7200, "đường truyền", now);
 	saved = notify_save(nf);
