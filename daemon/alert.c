@@ -12,6 +12,10 @@
 #include "state.h"
 #include "util.h"
 
+/* subjects and first sentences are indexed by the notice's kind */
+_Static_assert(M_A_DIGEST - M_A_DOWN == NK_DIGEST &&
+    M_AS_DIGEST - M_AS_DOWN == NK_DIGEST, "i18n.h and notify.h disagree");
+
 struct text {
 	char *p;
 	size_t len, cap;
@@ -120,6 +124,36 @@ last_round(const struct tstatus *s, int lang, struct text *b)
 		    i18n(lang, M_LOSS), loss, r->received, r->sent);
 }
 
+/* base_url + "t/ID.html", or the overview for id NULL; NULL if unset */
+static char *
+page_url(const struct conf *c, const char *id)
+{
+	size_t n;
+
+	if (c->base_url == NULL || *c->base_url == '\0')
+		return NULL;
+	n = strlen(c->base_url);
+	return xasprintf("%s%s%s%s%s", c->base_url, c->base_url[n - 1] ==
+	    '/' ? "" : "/", id ? "t/" : "", id ? id : "", id ? ".html" : "");
+}
+
+static void
+link(const struct conf *c, const char *id, struct text *b)
+{
+	char *url = page_url(c, id);
+
+	if (url)
+		add(b, "\n%s: %s\n", i18n(c->language, M_A_PAGE), url);
+	free(url);
+}
+
+static void
+footer(const struct conf *c, struct text *b)
+{
+	add(b, "\n-- \n%s%s%s\n", i18n(c->language, M_A_FOOTER),
+	    c->name && *c->name ? " · " : "", c->name ? c->name : "");
+}
+
 static void
 body(const struct conf *c, const struct tstatus *st, const struct notice *no,
     struct text *b)
@@ -142,6 +176,9 @@ body(const struct conf *c, const struct tstatus *st, const struct notice *no,
 	case NK_STABLE:
 		add(b, i18n(lang, M_AS_STABLE), w,
 		    i18n_state(lang, no->state));
+		break;
+	case NK_DIGEST:		/* alert_digest() writes the digest */
+		add(b, "%s", i18n(lang, M_A_DIGEST));
 		break;
 	default:
 		add(b, i18n(lang, M_AS_DOWN + (int)no->kind), w);
@@ -184,15 +221,8 @@ body(const struct conf *c, const struct tstatus *st, const struct notice *no,
 	}
 	if (no->kind == NK_REMINDER)
 		add(b, "\n%s %s\n", i18n(lang, M_A_ACK_HINT), d->pub.id);
-	if (c->base_url && *c->base_url) {
-		size_t n = strlen(c->base_url);
-
-		add(b, "\n%s: %s%st/%s.html\n", i18n(lang, M_A_PAGE),
-		    c->base_url, c->base_url[n - 1] == '/' ? "" : "/",
-		    d->pub.id);
-	}
-	add(b, "\n-- \n%s%s%s\n", i18n(lang, M_A_FOOTER),
-	    c->name && *c->name ? " · " : "", c->name ? c->name : "");
+	link(c, d->pub.id, b);
+	footer(c, b);
 	free(w);
 }
 
@@ -224,6 +254,20 @@ jstr_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
+/* "district", "url", "subject", "text" */
+static void
+finish_json(const struct conf *c, const char *id, const struct alert_text *t,
+    json_t *o)
+{
+	char *url = page_url(c, id);
+
+	json_object_set_new(o, "district", jstr_or_null(c->name));
+	json_object_set_new(o, "url", jstr_or_null(url));
+	json_object_set_new(o, "subject", json_string(t->subject));
+	json_object_set_new(o, "text", json_string(t->body));
+	free(url);
+}
+
 json_t *
 alert_webhook_json(const struct conf *c, const struct tstatus *st,
     const struct notice *no, const struct alert_text *t)
@@ -251,17 +295,104 @@ alert_webhook_json(const struct conf *c, const struct tstatus *st,
 		    c->targets[no->children[i]].pub.id));
 	json_object_set_new(o, "children", kids);
 	json_object_set_new(o, "late", json_boolean(no->late));
-	json_object_set_new(o, "district", jstr_or_null(c->name));
-	if (c->base_url && *c->base_url) {
-		size_t n = strlen(c->base_url);
-		char *url = xasprintf("%s%st/%s.html", c->base_url,
-		    c->base_url[n - 1] == '/' ? "" : "/", d->pub.id);
+	finish_json(c, d->pub.id, t, o);
+	return o;
+}
 
-		json_object_set_new(o, "url", json_string(url));
-		free(url);
-	} else
-		json_object_set_new(o, "url", json_null());
-	json_object_set_new(o, "subject", json_string(t->subject));
-	json_object_set_new(o, "text", json_string(t->body));
+/* --- the digest -------------------------------------------------------- */
+
+/* What is still wrong now, one line each; "all up" if nothing. */
+static void
+still_wrong(const struct conf *c, const struct tstatus *st, struct text *b)
+{
+	int lang = c->language, none = 1;
+
+	add(b, "\n%s:\n", i18n(lang, M_A_NOW));
+	for (size_t i = 0; i < c->ntargets; i++) {
+		enum tstate s = st[i].state;
+		char *w, since[64];
+
+		if (s != TS_DOWN && s != TS_UNREACHABLE && s != TS_DEGRADED)
+			continue;
+		w = who(&c->targets[i]);
+		i18n_datetime(lang, st[i].since, since, sizeof(since));
+		add(b, "  - %s: %s (%s)\n", w, i18n_state(lang, s), since);
+		free(w);
+		none = 0;
+	}
+	if (none)
+		add(b, "  %s\n", i18n(lang, M_ALL_UP));
+}
+
+/* by time, then as queued */
+static int
+by_time(const void *a, const void *b)
+{
+	const struct digest_line *x = *(const struct digest_line *const *)a;
+	const struct digest_line *y = *(const struct digest_line *const *)b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+void
+alert_digest(const struct conf *c, const struct tstatus *st, time_t since,
+    time_t until, const struct digest_line *l, size_t n,
+    struct alert_text *out)
+{
+	int lang = c->language;
+	struct text s, b;
+	char from[64], to[64], dur[64];
+	const struct digest_line **sorted;
+
+	text_init(&s);
+	text_init(&b);
+	i18n_datetime(lang, since, from, sizeof(from));
+	i18n_datetime(lang, until, to, sizeof(to));
+	i18n_duration(lang, (long)(until - since), dur, sizeof(dur));
+	add(&s, "[tramon] %s: ", i18n(lang, M_A_DIGEST));
+	add(&s, i18n(lang, M_A_DIGEST_N), (int)n, from, to);
+	add(&b, i18n(lang, M_AS_DIGEST), from, to, dur);
+	add(&b, "\n\n");
+	/* in the order things happened (a parent's DOWN is queued after
+	 * its children had a round to fail) */
+	sorted = xcalloc(n ? n : 1, sizeof(*sorted));
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &l[i];
+	qsort(sorted, n, sizeof(*sorted), by_time);
+	for (size_t k = 0; k < n; k++) {
+		const struct digest_line *li = sorted[k];
+		const char *subj = li->subject ? li->subject : "?";
+		char when[64];
+
+		if (strncmp(subj, "[tramon] ", 9) == 0)
+			subj += 9;
+		i18n_datetime_sec(lang, li->at, when, sizeof(when));
+		add(&b, "  %s  %s\n", when, subj);
+	}
+	free(sorted);
+	still_wrong(c, st, &b);
+	link(c, NULL, &b);
+	footer(c, &b);
+	out->subject = s.p;
+	out->body = b.p;
+}
+
+json_t *
+alert_digest_webhook_json(const struct conf *c, time_t since, time_t until,
+    json_t *events, const struct alert_text *t)
+{
+	json_t *o = json_object();
+	char when[40];
+
+	json_object_set_new(o, "event", json_string("digest"));
+	iso8601(since, when, sizeof(when));
+	json_object_set_new(o, "since", json_string(when));
+	iso8601(until, when, sizeof(when));
+	json_object_set_new(o, "until", json_string(when));
+	json_object_set_new(o, "late", json_true());
+	json_object_set_new(o, "events", events);
+	finish_json(c, NULL, t, o);
 	return o;
 }

@@ -33,4 +33,25 @@ void alert_text_free(struct alert_text *);
 json_t *alert_webhook_json(const struct conf *, const struct tstatus *st,
     const struct notice *, const struct alert_text *);
 
+/* One notice of a digest: when it happened, and what it said. */
+struct digest_line {
+	time_t at;
+	const char *subject;	/* as mailed ("[tramon] ..." or not) */
+};
+
+/*
+ * The digest of the notices the monitor could not deliver while its own
+ * way out was cut (from `since` to `until`): the subject counts them,
+ * the body lists each with its time, then what is still wrong now.
+ */
+void alert_digest(const struct conf *, const struct tstatus *st,
+    time_t since, time_t until, const struct digest_line *, size_t n,
+    struct alert_text *);
+
+/* {"event": "digest", "since", "until", "late": true, "district", "url",
+ *  "events": [the notices' own documents], "subject", "text"};
+ * `events` is stolen. */
+json_t *alert_digest_webhook_json(const struct conf *, time_t since,
+    time_t until, json_t *events, const struct alert_text *);
+
 #endif /* TRAMON_ALERT_H */

@@ -200,6 +200,21 @@ journal_notice(const struct notice *no, const char *reason)
 	json_t *ev = json_object();
 	char when[40];
 
+	if (no->kind == NK_CUT || no->kind == NK_RECONNECTED ||
+	    no->kind == NK_DIGEST) {
+		json_object_set_new(ev, "event", json_string("way_out"));
+		json_object_set_new(ev, "action", json_string(
+		    notice_kind_name(no->kind)));
+		if (no->target >= 0)
+			json_object_set_new(ev, "target", json_string(
+			    c->targets[no->target].pub.id));
+		iso8601(no->since, when, sizeof(when));
+		json_object_set_new(ev, "since", json_string(when));
+		iso8601(no->at, when, sizeof(when));
+		json_object_set_new(ev, "at", json_string(when));
+		journal_append(ev, 0);
+		return;
+	}
 	if (no->kind == NK_MAINT_START || no->kind == NK_MAINT_END) {
 		json_object_set_new(ev, "event", json_string("maintenance"));
 		json_object_set_new(ev, "target", json_string(
@@ -235,7 +250,7 @@ journal_notice(const struct notice *no, const char *reason)
 
 static json_t *
 email_payload(const struct contact *ct, const struct notice *no,
-    const struct alert_text *t, time_t now)
+    const struct alert_text *t, time_t now, int late)
 {
 	const struct conf *c = A.conf;
 	const char *target = no ? c->targets[no->target].pub.id : NULL;
@@ -262,7 +277,7 @@ email_payload(const struct contact *ct, const struct notice *no,
 	m.date = now;
 	m.message_id = id;
 	m.references = refs;
-	m.late_note = no && no->late ? "yes" : NULL;
+	m.late_note = late || (no && no->late) ? "yes" : NULL;
 	msg = mail_compose(&m, &len, err, sizeof(err));
 	free(id);
 	free(refs);
@@ -279,8 +294,10 @@ email_payload(const struct contact *ct, const struct notice *no,
 		if (mail_addr_spec(*e, addr, sizeof(addr)) == 0)
 			json_array_append_new(rcpt, json_string(addr));
 	}
-	p = json_pack("{s:s, s:s, s:o}", "subject", t->subject, "message",
-	    msg, "rcpt", rcpt);
+	/* "at": when it happened, for a digest */
+	p = json_pack("{s:s, s:s, s:o, s:I}", "subject", t->subject,
+	    "message", msg, "rcpt", rcpt, "at", (json_int_t)(no ? no->at :
+	    now));
 	free(msg);
 	return p;
 }
@@ -301,13 +318,14 @@ queue(const struct contact *ct, const struct notice *no,
 		if (!c->smtp.present)
 			log_warnx("alerts: contact %s has email but there is "
 			    "no smtp section: not sent", ct->id);
-		else if ((p = email_payload(ct, no, t, now)) != NULL)
+		else if ((p = email_payload(ct, no, t, now, 0)) != NULL)
 			outbox_add(ct->id, "email", kind, target, coalesce, p);
 	}
 	if (ct->webhook && *ct->webhook && hook) {
 		char *body = json_dumps(hook, JSON_COMPACT);
 
-		p = json_pack("{s:s, s:s}", "url", ct->webhook, "json", body);
+		p = json_pack("{s:s, s:s, s:I}", "url", ct->webhook, "json",
+		    body, "at", (json_int_t)(no ? no->at : now));
 		free(body);
 		outbox_add(ct->id, "webhook", kind, target, coalesce, p);
 	}
@@ -323,17 +341,145 @@ has_children(int target)
 	return 0;
 }
 
+/* --- the digest after the monitor was cut off --------------------------- */
+
+/* Notices are folded; test mails, reports and digests go as they are. */
+static int
+digestible(const struct outbox_item *it)
+{
+	const char *k = outbox_item_kind(it);
+
+	return strcmp(k, "test") != 0 && strcmp(k, "digest") != 0 &&
+	    strncmp(k, "report", 6) != 0;
+}
+
+static time_t
+item_at(const struct outbox_item *it)
+{
+	json_t *at = json_object_get(outbox_item_payload(it), "at");
+
+	return json_is_integer(at) ? (time_t)json_integer_value(at) :
+	    outbox_item_created(it);
+}
+
+struct cut { time_t since, until; };
+
+static json_t *
+email_digest(const struct contact *ct, const struct cut *cut,
+    struct outbox_item *const *v, size_t n)
+{
+	struct digest_line *l = xcalloc(n, sizeof(*l));
+	struct alert_text t;
+	json_t *p;
+
+	for (size_t i = 0; i < n; i++) {
+		l[i].at = item_at(v[i]);
+		l[i].subject = json_string_value(json_object_get(
+		    outbox_item_payload(v[i]), "subject"));
+	}
+	alert_digest(A.conf, A.st, cut->since, cut->until, l, n, &t);
+	p = email_payload(ct, NULL, &t, time(NULL), 1);
+	alert_text_free(&t);
+	free(l);
+	return p;
+}
+
+static json_t *
+webhook_digest(const struct contact *ct, const struct cut *cut,
+    struct outbox_item *const *v, size_t n)
+{
+	struct digest_line *l = xcalloc(n, sizeof(*l));
+	json_t *events = json_array(), *doc, *p;
+	struct alert_text t;
+	char *body;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_string_value(json_object_get(
+		    outbox_item_payload(v[i]), "json"));
+		json_t *e = s ? json_loads(s, 0, NULL) : NULL;
+
+		l[i].at = item_at(v[i]);
+		l[i].subject = json_string_value(json_object_get(e,
+		    "subject"));
+		json_array_append_new(events, e ? e : json_null());
+	}
+	alert_digest(A.conf, A.st, cut->since, cut->until, l, n, &t);
+	free(l);	/* before `events` goes: the subjects are theirs */
+	doc = alert_digest_webhook_json(A.conf, cut->since, cut->until,
+	    events, &t);
+	alert_text_free(&t);
+	body = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	p = json_pack("{s:s, s:s, s:I}", "url", ct->webhook, "json", body,
+	    "at", (json_int_t)time(NULL));
+	free(body);
+	return p;
+}
+
+static json_t *
+make_digest(void *arg, const char *contact, const char *channel,
+    struct outbox_item *const *v, size_t n)
+{
+	const struct contact *ct = find_contact(contact);
+
+	/* a contact no longer configured: its items go as they are */
+	if (ct == NULL)
+		return NULL;
+	if (strcmp(channel, "email") == 0)
+		return A.conf->smtp.present ? email_digest(ct, arg, v, n) :
+		    NULL;
+	if (ct->webhook && *ct->webhook)
+		return webhook_digest(ct, arg, v, n);
+	return NULL;
+}
+
+static void
+way_out(const struct notice *no)
+{
+	const char *id = no->target >= 0 ? A.conf->targets[no->target].pub.id :
+	    NULL;
+	struct cut cut = { no->since, no->at };
+	unsigned made;
+
+	switch (no->kind) {
+	case NK_CUT:
+		log_warnx("alerts: every root target is down (the last: %s): "
+		    "the monitor itself seems cut off; what cannot be "
+		    "delivered now will go out as one digest", id);
+		outbox_hold(0);		/* cut again: deliver what can be */
+		break;
+	case NK_RECONNECTED:
+		log_info("alerts: %s answers again: the monitor is "
+		    "reconnected; deliveries wait for the digest", id);
+		outbox_hold(1);
+		break;
+	default:
+		made = outbox_fold(digestible, 2, "digest", make_digest, &cut);
+		log_info("alerts: the targets are checked again: %u digest%s "
+		    "queued", made, made == 1 ? "" : "s");
+		outbox_hold(0);
+		outbox_kick();
+		break;
+	}
+}
+
 static void
 on_notice(void *arg, const struct notice *no)
 {
 	const struct conf *c = A.conf;
-	const struct target_def *d = &c->targets[no->target];
+	const struct target_def *d;
 	struct alert_text t;
 	json_t *hook;
 	time_t now = time(NULL);
 
 	(void)arg;
 	journal_notice(no, no->why);
+	if (no->kind == NK_CUT || no->kind == NK_RECONNECTED ||
+	    no->kind == NK_DIGEST) {
+		way_out(no);
+		return;
+	}
+	d = &c->targets[no->target];
 	/* a way out came back (the WAN router, an uplink): the mail
 	 * server may be reachable again, do not wait for the backoff */
 	if (no->kind == NK_UP && has_children(no->target))
@@ -404,6 +550,9 @@ alerts_start(struct event_base *base, const char *state_dir,
 	}
 	if (outbox_open(base, state_dir, deliver, NULL) == -1)
 		return -1;
+	/* stopped between reconnection and digest: hold until it */
+	if (notify_holding(A.nf))
+		outbox_hold(1);
 	A.tick = evtimer_new(base, tick, NULL);
 	evtimer_add(A.tick, &tv);
 	return 0;

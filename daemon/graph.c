@@ -871,22 +871,24 @@ graph_close(void)
 	pthread_mutex_unlock(&graph_lock);
 }
 
-int
-graph_render(const struct graph_req *g, enum graph_kind k,
-    enum graph_range r, const char *path)
+/* A full-size graph of a target (port = 0, kind a graph_kind) or of a
+ * port (port = 1, kind a graph_pkind), titled `t` (freed). */
+static int
+render_full(const struct graph_req *g, int port, int kind,
+    enum graph_range r, char *t, const char *path)
 {
 	struct args a = { 0 };
-	char *rrd, *t;
+	char *rrd = colon_escape(g->rrd);
 	int rc;
 
-	if (r < 0 || r >= GR_COUNT)
-		return -1;
-	rrd = colon_escape(g->rrd);
-	t = title(g, k, r);
 	common_args(&a, g, r, GRAPH_W, GRAPH_H);
 	args_add(&a, "--full-size-mode");
 	args_add(&a, "--title=%s", t);
-	if (k == GK_LOSS)
+	if (port && kind == GP_ERRORS)
+		errors_args(&a, g, rrd);
+	else if (port)
+		traffic_args(&a, g, r, rrd);
+	else if (kind == GK_LOSS)
 		loss_args(&a, g, rrd);
 	else
 		lat_args(&a, g, r, rrd);
@@ -895,6 +897,15 @@ graph_render(const struct graph_req *g, enum graph_kind k,
 	free(t);
 	free(rrd);
 	return rc;
+}
+
+int
+graph_render(const struct graph_req *g, enum graph_kind k,
+    enum graph_range r, const char *path)
+{
+	if (r < 0 || r >= GR_COUNT)
+		return -1;
+	return render_full(g, 0, k, r, title(g, k, r), path);
 }
 
 int
@@ -930,28 +941,11 @@ int
 graph_render_port(const struct graph_req *g, enum graph_pkind k,
     enum graph_range r, const char *path)
 {
-	struct args a = { 0 };
-	char *rrd, *t;
-	int rc;
-
 	if (r < 0 || r >= GR_COUNT || k < 0 || k >= GP_COUNT)
 		return -1;
-	rrd = colon_escape(g->rrd);
-	t = xasprintf("%s — %s — %s", g->name, i18n(g->lang,
-	    k == GP_ERRORS ? M_G_ERRORS_GRAPH : M_G_TRAFFIC_GRAPH),
-	    i18n(g->lang, M_RANGE_3H + (int)r));
-	common_args(&a, g, r, GRAPH_W, GRAPH_H);
-	args_add(&a, "--full-size-mode");
-	args_add(&a, "--title=%s", t);
-	if (k == GP_ERRORS)
-		errors_args(&a, g, rrd);
-	else
-		traffic_args(&a, g, r, rrd);
-	rc = draw(&a, path);
-	args_free(&a);
-	free(t);
-	free(rrd);
-	return rc;
+	return render_full(g, 1, k, r, xasprintf("%s — %s — %s", g->name,
+	    i18n(g->lang, k == GP_ERRORS ? M_G_ERRORS_GRAPH :
+	    M_G_TRAFFIC_GRAPH), i18n(g->lang, M_RANGE_3H + (int)r)), path);
 }
 
 int

@@ -143,6 +143,11 @@ static const char *const catalog[M_COUNT][2] = {
 				  "REMINDER – STILL DOWN" },
 	[M_A_MAINT_START] =	{ "BẮT ĐẦU BẢO TRÌ", "MAINTENANCE STARTS" },
 	[M_A_MAINT_END] =	{ "KẾT THÚC BẢO TRÌ", "MAINTENANCE ENDS" },
+	[M_A_CUT] =		{ "MÁY GIÁM SÁT MẤT ĐƯỜNG RA",
+				  "MONITOR CUT OFF" },
+	[M_A_RECONNECTED] =	{ "MÁY GIÁM SÁT ĐÃ KẾT NỐI LẠI",
+				  "MONITOR RECONNECTED" },
+	[M_A_DIGEST] =		{ "TỔNG HỢP, GỬI MUỘN", "DIGEST, DELIVERED LATE" },
 	[M_AS_DOWN] =		{ "%s mất kết nối.", "%s is down." },
 	[M_AS_UP] =		{ "%s đã kết nối lại sau %s mất kết nối.",
 				  "%s is up again after %s down." },
@@ -168,6 +173,26 @@ static const char *const catalog[M_COUNT][2] = {
 				  "Maintenance of %s begins." },
 	[M_AS_MAINT_END] =	{ "%s kết thúc bảo trì.",
 				  "Maintenance of %s ends." },
+	[M_AS_CUT] =		{ "Mọi điểm gốc đều mất kết nối: có lẽ chính máy "
+				  "giám sát bị cắt khỏi mạng.",
+				  "Every root target is down: the monitor "
+				  "itself is probably cut off." },
+	[M_AS_RECONNECTED] =	{ "Máy giám sát đã kết nối lại qua %s.",
+				  "The monitor is reconnected through %s." },
+	[M_AS_DIGEST] =		{ "Máy giám sát bị mất đường ra mạng từ %s đến "
+				  "%s (%s): mọi điểm gốc cùng mất kết nối. Các "
+				  "thông báo trong thời gian đó không gửi được "
+				  "đúng lúc; đây là bản tổng hợp, gửi muộn, mỗi "
+				  "sự việc kèm thời điểm thực của nó:",
+				  "The monitor lost its own way out from %s to "
+				  "%s (%s): every root target was down at once. "
+				  "The notices of that time could not be "
+				  "delivered when they happened; here they are "
+				  "in one digest, delivered late, each with the "
+				  "time it happened:" },
+	[M_A_DIGEST_N] =	{ "%d thông báo, %s – %s",
+				  "%d notices, %s – %s" },
+	[M_A_NOW] =		{ "Hiện tại", "Now" },
 	[M_A_AND_BEHIND] =	{ "và %d điểm phía sau", "and %d behind it" },
 	[M_A_AFTER] =		{ "sau", "after" },
 	[M_A_CUT_OFF] =		{ "Các điểm bị mất kết nối theo (%d):",
@@ -222,6 +247,19 @@ i18n_datetime(int lang, time_t t, char *buf, size_t len)
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(buf, len, lang == LANG_EN ? "%Y-%m-%d %H:%M" :
 	    "%d/%m/%Y %H:%M", &tm) == 0)
+		buf[0] = '\0';
+}
+
+void
+i18n_datetime_sec(int lang, time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (len == 0)
+		return;
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, lang == LANG_EN ? "%Y-%m-%d %H:%M:%S" :
+	    "%d/%m/%Y %H:%M:%S", &tm) == 0)
 		buf[0] = '\0';
 }
 

@@ -138,6 +138,9 @@ enum msg {
 	M_A_REMINDER,
 	M_A_MAINT_START,
 	M_A_MAINT_END,
+	M_A_CUT,
+	M_A_RECONNECTED,
+	M_A_DIGEST,
 	/* alerts: the first sentence, "%s" = the target (and a port) */
 	M_AS_DOWN,
 	M_AS_UP,                /* then "%s" = a duration */
@@ -151,6 +154,11 @@ enum msg {
 	M_AS_REMINDER,          /* then "%s" = a duration */
 	M_AS_MAINT_START,
 	M_AS_MAINT_END,
+	M_AS_CUT,
+	M_AS_RECONNECTED,
+	M_AS_DIGEST,            /* "%s" from, "%s" to, "%s" duration */
+	M_A_DIGEST_N,           /* subject: "%d notices, %s - %s" */
+	M_A_NOW,                /* "Now:" before what is still wrong */
 	M_A_AND_BEHIND,         /* subject: "and %d behind it" */
 	M_A_AFTER,              /* "after" before a duration */
 	M_A_CUT_OFF,            /* "Cut off with it (%d):" */
@@ -178,6 +186,8 @@ const char *i18n_code(int lang);
 /* Date and time for people: "26/11/2026 21:36" (vi) or
  * "2026-11-26 21:36" (en), local time. */
 void i18n_datetime(int lang, time_t, char *buf, size_t len);
+/* The same to the second: "26/11/2026 21:36:05". */
+void i18n_datetime_sec(int lang, time_t, char *buf, size_t len);
 
 /* A number with the language's decimal separator ("1,5" vs "1.5");
  * "–" when it is not finite. */

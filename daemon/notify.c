@@ -10,7 +10,7 @@
 static const char *const kind_names[NK_COUNT] = {
 	"down", "up", "degraded", "normal", "reboot", "port_down", "port_up",
 	"flapping", "stable", "reminder", "maintenance_start",
-	"maintenance_end",
+	"maintenance_end", "cut", "reconnected", "digest",
 };
 
 /* What the policy remembers of one target. */
@@ -37,6 +37,9 @@ struct notify {
 	struct nt *t;
 	notice_fn *fn;
 	void *arg;
+	time_t cut_since;	/* every root down since (0 = not cut) */
+	time_t reconnected;	/* a root answered again at */
+	time_t digest_at;	/* when the held notices are folded */
 };
 
 const char *
@@ -179,8 +182,8 @@ static void
 emit(struct notify *n, enum notice_kind k, int target, time_t at,
     time_t since, const char *why, const char *instance, int late)
 {
-	struct notice no = { k, target, at, since, n->st[target].state, why,
-		instance, NULL, 0, late };
+	struct notice no = { k, target, at, since, target >= 0 ?
+		n->st[target].state : TS_UNKNOWN, why, instance, NULL, 0, late };
 	int *kids = NULL;
 
 	if (k == NK_DOWN) {
@@ -249,8 +252,103 @@ note_change(struct nt *t, time_t at)
 	return 1;
 }
 
-void
-notify_state(struct notify *n, const struct state_change *ch)
+/* --- the monitor's own way out ---------------------------------------- */
+
+/* Are all roots (not in maintenance) down?  Then *since = when the last
+ * of them began to fail: all of them were failing from then on. */
+static int
+roots_down(const struct notify *n, time_t *since)
+{
+	const struct conf *c = n->conf;
+	int nroots = 0;
+
+	*since = 0;
+	for (size_t i = 0; i < c->ntargets; i++) {
+		if (c->targets[i].parent >= 0 || n->st[i].state ==
+		    TS_MAINTENANCE)
+			continue;
+		if (n->st[i].state != TS_DOWN)
+			return 0;
+		nroots++;
+		if (n->t[i].down_since > *since)
+			*since = n->t[i].down_since;
+	}
+	return nroots > 0;
+}
+
+/* From a root's first answer to the digest: its children (everything
+ * descends from a root) have had a round, the roots up_after of them. */
+static time_t
+digest_settle(const struct notify *n)
+{
+	const struct conf *c = n->conf;
+	double longest = 0;
+
+	for (size_t i = 0; i < c->ntargets; i++) {
+		const struct target_def *d = &c->targets[i];
+		double need = d->pub.interval;
+
+		if (d->parent < 0 && d->up_after > 1)
+			need *= d->up_after;
+		if (need > longest)
+			longest = need;
+	}
+	return longest + 5 < DIGEST_SETTLE ? (time_t)longest + 5 :
+	    DIGEST_SETTLE;
+}
+
+static void
+watch_way_out(struct notify *n, const struct state_change *ch)
+{
+	time_t since;
+
+	if (n->conf->targets[ch->target].parent >= 0)
+		return;
+	if (ch->to == TS_DOWN && (n->cut_since == 0 || n->reconnected) &&
+	    roots_down(n, &since)) {
+		/* cut again before the digest: the same cut goes on */
+		if (n->cut_since == 0)
+			n->cut_since = since ? since : ch->at;
+		n->reconnected = n->digest_at = 0;
+		emit(n, NK_CUT, ch->target, ch->at, n->cut_since, NULL, NULL,
+		    0);
+	} else if ((ch->to == TS_UP || ch->to == TS_DEGRADED) &&
+	    n->cut_since && n->reconnected == 0) {
+		n->reconnected = ch->streak_since && ch->streak_since <=
+		    ch->at ? ch->streak_since : ch->at;
+		n->digest_at = ch->at + digest_settle(n);
+		emit(n, NK_RECONNECTED, ch->target, n->reconnected,
+		    n->cut_since, NULL, NULL, 0);
+	}
+}
+
+static void
+digest_due(struct notify *n, time_t now)
+{
+	if (n->reconnected == 0 || now < n->digest_at)
+		return;
+	emit(n, NK_DIGEST, -1, n->reconnected, n->cut_since, NULL, NULL, 0);
+	n->cut_since = n->reconnected = n->digest_at = 0;
+}
+
+int
+notify_holding(const struct notify *n)
+{
+	return n->reconnected != 0;
+}
+
+time_t
+notify_cut_since(const struct notify *n, time_t *reconnected)
+{
+	if (reconnected)
+		*reconnected = n->reconnected;
+	return n->cut_since;
+}
+
+/* --- state changes ----------------------------------------------------- */
+
+static void
+target_change(struct notify *n, const struct state_change *ch)
 {
 	struct nt *t = &n->t[ch->target];
 	int quiet = notify_in_maintenance(n, ch->target, ch->at);
@@ -316,6 +414,13 @@ notify_state(struct notify *n, const struct state_change *ch)
 }
 
 void
+notify_state(struct notify *n, const struct state_change *ch)
+{
+	target_change(n, ch);
+	watch_way_out(n, ch);
+}
+
+void
 notify_event(struct notify *n, int target, const char *kind,
     const char *instance, const char *text, time_t at)
 {
@@ -367,6 +472,7 @@ notify_tick(struct notify *n, time_t now)
 {
 	const struct conf *c = n->conf;
 
+	digest_due(n, now);
 	for (size_t k = 0; k < c->ntargets; k++) {
 		int i = (int)k;
 		struct nt *t = &n->t[i];
@@ -486,6 +592,15 @@ notify_save(const struct notify *n)
 {
 	json_t *root = json_object();
 
+	/* target ids never begin with "_" */
+	if (n->cut_since) {
+		json_t *o = json_object();
+
+		set_time(o, "since", n->cut_since);
+		set_time(o, "reconnected", n->reconnected);
+		set_time(o, "digest_at", n->digest_at);
+		json_object_set_new(root, "_cut", o);
+	}
 	for (size_t i = 0; i < n->conf->ntargets; i++) {
 		const struct nt *t = &n->t[i];
 		json_t *o = json_object();
@@ -531,6 +646,11 @@ notify_restore(struct notify *n, json_t *root)
 	const char *id;
 	json_t *o;
 
+	if ((o = json_object_get(root, "_cut")) != NULL) {
+		n->cut_since = get_time(o, "since");
+		n->reconnected = n->cut_since ? get_time(o, "reconnected") : 0;
+		n->digest_at = n->reconnected ? get_time(o, "digest_at") : 0;
+	}
 	json_object_foreach(root, id, o) {
 		int i = find_id(n->conf, id);
 		struct nt *t;

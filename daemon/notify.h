@@ -21,6 +21,14 @@
  *    for the target while it lasts; its start and end are notices of
  *    their own (journaled, not mailed).  A target still down when the
  *    window ends is reported then.
+ *  - The monitor's own way out: when every root target (one without a
+ *    parent) is down at once, it is more likely the monitoring PC that
+ *    is cut off than all of them: CUT.  When a root answers again,
+ *    RECONNECTED: what was said meanwhile and could not be delivered is
+ *    held; once the targets have had time to be checked again
+ *    (DIGEST_SETTLE), DIGEST: the held notifications go out as one
+ *    digest per contact, each event with its time.  (Journaled; the
+ *    digest itself is the mail.)
  */
 #ifndef TRAMON_NOTIFY_H
 #define TRAMON_NOTIFY_H
@@ -38,6 +46,8 @@ struct conf;
 #define FLAP_CHANGES	6		/* changes ... */
 #define FLAP_WINDOW	(30 * 60)	/* ... within this many seconds */
 #define FLAP_QUIET	(15 * 60)	/* one state this long: stable */
+#define DIGEST_SETTLE	300		/* s at most from reconnection to
+					 * the digest */
 
 enum notice_kind {
 	NK_DOWN,
@@ -52,16 +62,22 @@ enum notice_kind {
 	NK_REMINDER,
 	NK_MAINT_START,		/* journal only */
 	NK_MAINT_END,		/* journal only */
+	NK_CUT,			/* every root down: the monitor cut off */
+	NK_RECONNECTED,		/* a root answers again: hold delivery */
+	NK_DIGEST,		/* settled: fold what is held into digests */
 	NK_COUNT
 };
 
 struct notice {
 	enum notice_kind kind;
-	int target;		/* index into conf->targets */
+	int target;		/* index into conf->targets; CUT,
+				 * RECONNECTED: the last root down, the
+				 * first one back; DIGEST: -1 */
 	time_t at;		/* when it happened (DOWN: its first failed
 				 * round) */
 	time_t since;		/* UP, REMINDER: down since; NORMAL: degraded
-				 * since; STABLE, FLAPPING: first change */
+				 * since; STABLE, FLAPPING: first change;
+				 * CUT, RECONNECTED, DIGEST: cut since */
 	enum tstate state;	/* the target's state now */
 	const char *why;	/* the reason given, or NULL */
 	const char *instance;	/* REBOOT, PORT_*: the port, or NULL */
@@ -95,6 +111,12 @@ void notify_event(struct notify *, int target, const char *kind,
  * down, maintenance windows that began or ended.  Call every few
  * seconds. */
 void notify_tick(struct notify *, time_t now);
+
+/* Between RECONNECTED and DIGEST: deliveries wait for the digest. */
+int notify_holding(const struct notify *);
+/* When the way out was cut (0 = it is not), and when it came back (0 =
+ * not yet). */
+time_t notify_cut_since(const struct notify *, time_t *reconnected);
 
 /* Stop reminders for a target until it recovers; -1 if it is not down. */
 int notify_ack(struct notify *, int target, time_t now);

@@ -31,6 +31,7 @@ struct outbox_item {
 	uint64_t seq;
 	char *contact, *channel, *kind, *target, *coalesce, *last_error;
 	json_t *payload;
+	json_t *replaces;       /* ids folded into it (outbox_fold), or NULL */
 	time_t created;
 	unsigned attempts;      /* failed tries */
 	int backoff;            /* seconds of the last delay, 0 = none yet */
@@ -104,6 +105,7 @@ static struct {
 	int busy;                       /* a batch is on the worker */
 	int complained;
 	int closing;
+	int held;                       /* outbox_hold() */
 	uint64_t rng;
 } O;
 
@@ -112,6 +114,8 @@ static unsigned long failed_total;
 
 static void reschedule(void);
 static void submit(void);
+static const char *item_add(const char *, const char *, const char *,
+    const char *, const char *, json_t *, json_t *);
 
 /* Jitter only: xorshift64. */
 static uint64_t
@@ -198,6 +202,7 @@ item_free(struct outbox_item *it)
 	free(it->coalesce);
 	free(it->last_error);
 	json_decref(it->payload);
+	json_decref(it->replaces);
 	free(it);
 }
 
@@ -223,7 +228,7 @@ static json_t *
 item_json(const struct outbox_item *it)
 {
 	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s?, s:s?, s:I, s:i, "
-	    "s:I, s:i, s:s?, s:O}",
+	    "s:I, s:i, s:s?, s:O, s:O?}",
 	    "id", it->id,
 	    "seq", (json_int_t)it->seq,
 	    "contact", it->contact,
@@ -236,7 +241,8 @@ item_json(const struct outbox_item *it)
 	    "next_try", (json_int_t)next_try_of(it),
 	    "backoff", it->backoff,
 	    "last_error", it->last_error,
-	    "payload", it->payload);
+	    "payload", it->payload,
+	    "replaces", it->replaces);
 }
 
 static char *
@@ -595,6 +601,10 @@ reschedule(void)
 
 	if (O.timer == NULL || O.closing)
 		return;
+	if (O.held) {
+		evtimer_del(O.timer);
+		return;
+	}
 	limit = now + 2 * (int64_t)backoff_max * NS;
 	LIST_FOREACH(ct, &O.contacts, entry) {
 		struct outbox_item *it = TAILQ_FIRST(&ct->items);
@@ -627,6 +637,8 @@ dispatch_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	contacts_prune();
+	if (O.held)
+		return;
 	/* the deliverer may answer at once (the item is gone then) or
 	 * queue new items (new contacts go to the head of the list) */
 	LIST_FOREACH(ct, &O.contacts, entry) {
@@ -742,6 +754,104 @@ outbox_kick(void)
 	reschedule();
 }
 
+void
+outbox_hold(int on)
+{
+	if (O.held == !!on)
+		return;
+	O.held = !!on;
+	log_info("outbox: deliveries %s", on ? "held" : "released");
+	reschedule();
+}
+
+static void
+journal_folded(const struct outbox_item *it, const char *into)
+{
+	json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s}",
+	    "event", "notify_folded",
+	    "id", it->id,
+	    "contact", it->contact,
+	    "channel", it->channel,
+	    "kind", it->kind,
+	    "target", it->target,
+	    "into", into);
+
+	if (ev)
+		journal_append(ev, 0);
+}
+
+/* Fold one contact's picked items of one channel (v, n) into a new one. */
+static int
+fold_run(struct outbox_item **v, size_t n, const char *kind,
+    outbox_fold_fn *make, void *arg)
+{
+	const char *id;
+	struct outbox_item *it;
+	json_t *payload, *ids = json_array();
+
+	payload = make(arg, v[0]->contact, v[0]->channel,
+	    (struct outbox_item *const *)v, n);
+	if (payload == NULL) {
+		json_decref(ids);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(ids, json_string(v[i]->id));
+	if ((id = item_add(v[0]->contact, v[0]->channel, kind, NULL, NULL,
+	    payload, ids)) == NULL)
+		return 0;
+	it = TAILQ_LAST(&O.items, itemq);
+	/* its write (with the ids) is queued: the removals come after */
+	for (size_t i = 0; i < n; i++) {
+		journal_folded(v[i], id);
+		item_remove(v[i], 1);
+	}
+	log_info("outbox: %zu %s notification%s to %s folded into %s", n,
+	    it->channel, n == 1 ? "" : "s", it->contact, id);
+	return 1;
+}
+
+unsigned
+outbox_fold(int (*pick)(const struct outbox_item *), size_t min,
+    const char *kind, outbox_fold_fn *make, void *arg)
+{
+	static const char *const channels[] = { "email", "webhook" };
+	struct contact *ct, **cts = NULL;
+	struct outbox_item *it, **v = NULL;
+	size_t nct = 0, cap = 0;
+	unsigned made = 0;
+
+	if (O.worker == NULL || O.closing)
+		return 0;
+	/* new items may make new contacts: walk a copy of the list */
+	LIST_FOREACH(ct, &O.contacts, entry) {
+		cts = xreallocarray(cts, nct + 1, sizeof(*cts));
+		cts[nct++] = ct;
+	}
+	for (size_t c = 0; c < nct; c++) {
+		for (size_t ch = 0; ch < 2; ch++) {
+			size_t n = 0;
+
+			TAILQ_FOREACH(it, &cts[c]->items, queue) {
+				if (it->inflight || strcmp(it->channel,
+				    channels[ch]) != 0 || !pick(it))
+					continue;
+				if (n == cap) {
+					cap = cap ? cap * 2 : 16;
+					v = xreallocarray(v, cap, sizeof(*v));
+				}
+				v[n++] = it;
+			}
+			if (n > 0 && n >= min)
+				made += fold_run(v, n, kind, make, arg);
+		}
+	}
+	free(v);
+	free(cts);
+	reschedule();
+	return made;
+}
+
 /* ---- queueing ---- */
 
 static int
@@ -773,9 +883,11 @@ coalesce_older(struct outbox_item *it)
 	}
 }
 
-const char *
-outbox_add(const char *contact, const char *channel, const char *kind,
-    const char *target, const char *coalesce, json_t *payload)
+/* outbox_add(), and the ids a fold replaces (stolen; may be NULL) */
+static const char *
+item_add(const char *contact, const char *channel, const char *kind,
+    const char *target, const char *coalesce, json_t *payload,
+    json_t *replaces)
 {
 	struct outbox_item *it;
 	json_t *check;
@@ -788,9 +900,11 @@ outbox_add(const char *contact, const char *channel, const char *kind,
 		    contact ? contact : "?", O.worker == NULL ?
 		    "outbox not open" : "invalid notification");
 		json_decref(payload);
+		json_decref(replaces);
 		return NULL;
 	}
 	it = xcalloc(1, sizeof(*it));
+	it->replaces = replaces;
 	it->contact = xstrdup(contact);
 	it->channel = xstrdup(channel);
 	it->kind = xstrdup(kind);
@@ -825,6 +939,14 @@ outbox_add(const char *contact, const char *channel, const char *kind,
 		coalesce_older(it);
 	reschedule();
 	return it->id;
+}
+
+const char *
+outbox_add(const char *contact, const char *channel, const char *kind,
+    const char *target, const char *coalesce, json_t *payload)
+{
+	return item_add(contact, channel, kind, target, coalesce, payload,
+	    NULL);
 }
 
 /* ---- loading ---- */
@@ -907,6 +1029,8 @@ item_parse(json_t *o, uint64_t seq, const char **why)
 	it->backoff = (int)backoff;
 	it->due = (int64_t)next_try * NS;
 	it->durable = 1;
+	if (json_is_array(json_object_get(o, "replaces")))
+		it->replaces = json_incref(json_object_get(o, "replaces"));
 	return it;
 }
 
@@ -1025,6 +1149,41 @@ load_file(const char *name, const char *path, const char **why)
  * Startup, before the loop runs: the files, in seq order.  Temporaries
  * left by a crash go; anything else that is not an item goes to bad/.
  */
+/* A crash between a fold's write and the removal of what it replaced
+ * left both: the folded ones go now, or they would be sent twice. */
+static void
+unfold_leftovers(void)
+{
+	struct outbox_item *it, *old, *next;
+	size_t k;
+	json_t *id;
+	char *path;
+	int removed = 0;
+
+	TAILQ_FOREACH(it, &O.items, all) {
+		json_array_foreach(it->replaces, k, id) {
+			for (old = TAILQ_FIRST(&O.items); old; old = next) {
+				next = TAILQ_NEXT(old, all);
+				if (old == it || !json_is_string(id) ||
+				    strcmp(old->id, json_string_value(id)) != 0)
+					continue;
+				path = item_path(O.dir, old);
+				if (unlink(path) == -1)
+					log_warn("outbox: %s", path);
+				free(path);
+				log_info("outbox: %s was folded into %s: "
+				    "removed", old->id, it->id);
+				journal_folded(old, it->id);
+				item_remove(old, 0);
+				removed = 1;
+			}
+		}
+	}
+	/* at start-up, before the loop: the disk directly */
+	if (removed && sync_dir(O.dir))
+		log_warn("outbox: fsync %s", O.dir);
+}
+
 static int
 load(void)
 {
@@ -1081,6 +1240,7 @@ load(void)
 	for (size_t i = 0; i < n; i++)
 		item_link(v[i]);
 	free(v);
+	unfold_leftovers();
 	load_seq();
 	if (n)
 		log_info("outbox: %zu notification%s waiting", n,

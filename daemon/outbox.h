@@ -88,6 +88,26 @@ void outbox_result(struct outbox_item *, int ok, int permanent,
  * back, an officer asked). */
 void outbox_kick(void);
 
+/* While held, no item is handed to the deliverer (those in flight
+ * finish); outbox_hold(0) lets them go, the due ones at once.  Not kept
+ * across restarts. */
+void outbox_hold(int on);
+
+/*
+ * Fold waiting items into one.  For each contact and channel, the items
+ * not in flight that `pick` accepts, if there are at least `min` (>= 1),
+ * are given to `make` in seq order; the payload it returns (or NULL:
+ * leave them) is queued as a new item of `kind`, at the end of the
+ * contact's queue, and they are removed (journaled "notify_folded").
+ * The new item's file lists the ids it replaces: should tramond die
+ * before they are gone from the disk, they are removed at the next
+ * start, so nothing goes out twice.  Returns the number of new items.
+ */
+typedef json_t *outbox_fold_fn(void *arg, const char *contact,
+    const char *channel, struct outbox_item *const *items, size_t n);
+unsigned outbox_fold(int (*pick)(const struct outbox_item *), size_t min,
+    const char *kind, outbox_fold_fn *make, void *arg);
+
 /* Items not yet delivered (in flight included); permanent failures
  * since tramond started. */
 unsigned outbox_pending(void);

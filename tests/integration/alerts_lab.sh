@@ -6,6 +6,10 @@
 #    right when decoded (Vietnamese), and a webhook post; restored: UP
 #    with how long it was down;
 #  - a WAN cut: exactly one mail, naming the communes it cut off;
+#  - the monitoring PC's own cable cut (every root target down), its mail
+#    server and webhook out of reach: once it is back, one digest per
+#    contact of what happened meanwhile, marked late, instead of a
+#    DOWN/UP pair per target;
 #  - the mail server down, an outage, tramond killed (SIGKILL) and
 #    started again, the server back: every notification arrives, in
 #    order, none twice;
@@ -150,10 +154,13 @@ for x in json.load(open(sys.argv[1], encoding="utf-8"))[int(sys.argv[2]):]:
 EOF
 }
 
-journal_has() {	# journal_has PYTHON-EXPR on e (one event)
-	"$PYTHON" - "$JOURNAL" "$1" <<'EOF'
-import json, sys
-for line in open(sys.argv[1], encoding="utf-8"):
+JMARK=0
+journal_mark() { JMARK=$(wc -l <"$JOURNAL"); }
+journal_has() {	# journal_has PYTHON-EXPR on e (one event after the mark)
+	"$PYTHON" - "$JOURNAL" "$1" "$JMARK" <<'EOF'
+import itertools, json, sys
+for line in itertools.islice(open(sys.argv[1], encoding="utf-8"),
+                             int(sys.argv[3]), None):
     try:
         e = json.loads(line)
     except ValueError:
@@ -236,6 +243,61 @@ check "the WAN's UP mail" wait_for 60 mail_test \
 check "all up again" wait_for 60 all_up
 sleep $((INTERVAL + 1))
 check "no mail for the communes themselves" mail_test 'len(new) == 2'
+
+# --- the monitoring PC's own cable is cut: one digest afterwards --------------------
+# (its mail server and webhook are beyond the cut: they are stopped)
+stop_server mx
+stop_server hooks
+mail_mark
+journal_mark
+lab noc down
+check "every root target down: the cut is journaled" wait_for 60 journal_has \
+    'e.get("event") == "way_out" and e.get("action") == "cut"'
+check "the WAN router's DOWN is journaled" wait_for 30 journal_has \
+    'e.get("event") == "notice" and e.get("kind") == "down" and e.get("target") == "wan"'
+sleep $((2 * INTERVAL))
+lab noc up
+check "a root answers: reconnected" wait_for 60 journal_has \
+    'e.get("event") == "way_out" and e.get("action") == "reconnected"'
+smtpd mx "${TLS_MX[@]}" --port "$MXPORT"
+webhookd hooks2 --port "${PORT[hooks]}"
+check "the digest is made once the targets are checked again" wait_for 60 \
+    journal_has 'e.get("event") == "way_out" and e.get("action") == "digest"'
+check "one digest mail arrives" wait_for 60 mail_test \
+    'len(subj("TỔNG HỢP, GỬI MUỘN")) == 1'
+sleep $((INTERVAL + 1))
+mail_show
+check "... and no DOWN/UP mail of its own for any root" mail_test '
+    len(new) == 1 and not any(k in x["subject"] for x in new
+        for k in ("MẤT KẾT NỐI:", "ĐÃ KẾT NỐI LẠI:"))'
+check "it is marked late, says when the monitor was cut off" mail_test '
+    new[0]["late"] and "Máy giám sát bị mất đường ra mạng từ" in new[0]["body"]'
+check "it lists each DOWN and UP with its time, in time order" mail_test '
+    all(__import__("re").search(r"\n  \d\d/\d\d/\d{4} \d\d:\d\d:\d\d  " + k,
+                                new[0]["body"]) for k in (
+        "MẤT KẾT NỐI: Bộ định tuyến WAN \\(198.18.1.1\\) và 12 điểm phía sau",
+        "MẤT KẾT NỐI: Huyện ủy – Hội nghị truyền hình",
+        "ĐÃ KẾT NỐI LẠI: Bộ định tuyến WAN",
+        "ĐÃ KẾT NỐI LẠI: Huyện ủy – Hội nghị truyền hình")) and
+    (lambda t: t == sorted(t))([(y, m, d, h) for d, m, y, h in
+        __import__("re").findall(r"\n  (\d\d)/(\d\d)/(\d{4}) (\d\d:\d\d:\d\d)  ",
+                                 new[0]["body"])])'
+hook_digest() {
+	"$PYTHON" - "$TEST_TMP/hooks2" <<'EOF'
+import glob, json, os, sys
+posts = [json.load(open(p, encoding="utf-8"))
+         for p in sorted(glob.glob(os.path.join(sys.argv[1], "[0-9]*.body")))]
+digests = [d for d in posts if d.get("event") == "digest"]
+kinds = [e.get("event") for d in digests for e in d.get("events", [])]
+sys.exit(0 if len(digests) == 1 and digests[0].get("late") is True and
+         kinds.count("down") >= 4 and kinds.count("up") >= 4 and
+         not any(d.get("event") in ("down", "up") for d in posts) else 1)
+EOF
+}
+check "the webhook got one digest with the events inside" wait_for 30 hook_digest
+check "the folded notifications are journaled" journal_has \
+    'e.get("event") == "notify_folded" and e.get("target") == "wan"'
+check "all up again" wait_for 60 all_up
 
 # --- the mail server is down; tramond is killed and restarted ------------------------
 stop_server mx

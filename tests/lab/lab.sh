@@ -8,6 +8,9 @@
 #   lab.sh status                  what is up, per site (exit 3: lab down)
 #   lab.sh cut SITE                take a site off the network ...
 #   lab.sh restore SITE            ... and bring it back
+#   lab.sh noc down|up             unplug / plug back the monitoring PC's
+#                                  own cable (its switch port p-noc):
+#                                  every site out of reach at once
 #   lab.sh emulate SITE DELAY_MS JITTER_MS LOSS_PCT [DUP_PCT [GARBAGE_PCT]]
 #   lab.sh emulate SITE kernel     let the kernel answer pings again (~0 ms)
 #   lab.sh tcp SITE PORT on|off    open / close a TCP listener
@@ -86,7 +89,7 @@ note() {
 }
 
 usage() {
-	sed -n '3,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '3,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 64
 }
 
@@ -874,6 +877,20 @@ cmd_traffic() {
 	    "out_octets=$((tx1 - tx0)) in_octets=$((rx1 - rx0))"
 }
 
+# The monitoring PC's own cable: the switch's end, so that the host keeps
+# its address and route (an unplugged cable, not a reconfiguration).
+cmd_noc() {
+	[ $# -eq 1 ] || usage
+	case $1 in
+	down|up)	;;
+	*)		usage ;;
+	esac
+	ns_exists "$LAN_NS" || die "the lab is not up"
+	lock
+	ip -n "$LAN_NS" link set "p-${LAB_NOC_IF#tm-}" "$1"
+	note "noc: the monitoring PC's cable is $1"
+}
+
 # --- status ----------------------------------------------------------------
 
 cmd_status() {
@@ -939,7 +956,7 @@ cmd=$1
 shift
 load_sites
 case $cmd in
-up|down|cut|restore|emulate|tcp|status|exec|snmp|port|traffic)
+up|down|cut|restore|emulate|tcp|status|exec|snmp|port|traffic|noc)
 	need_root "$cmd"
 	need_tools ip flock setsid sysctl
 	;;
@@ -956,6 +973,9 @@ down)
 	;;
 cut|restore)
 	cmd_cut_restore "$cmd" "$@"
+	;;
+noc)
+	cmd_noc "$@"
 	;;
 emulate)
 	[ $# -ge 2 ] || usage

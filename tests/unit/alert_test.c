@@ -188,6 +188,55 @@ DEF_TEST(every_kind_composes)
 	return 0;
 }
 
+/* The digest after the monitor was cut off: each notice with its time,
+ * then what is still wrong, in both languages; and its webhook. */
+DEF_TEST(digest_lists_what_happened)
+{
+	struct digest_line l[] = {
+		{ t0 + 1205, "[tramon] ĐÃ KẾT NỐI LẠI: Bộ định tuyến WAN" },
+		{ t0 + 65, "[tramon] MẤT KẾT NỐI: Bộ định tuyến WAN (198.18.1.1) "
+		    "và 2 điểm phía sau" },
+	};
+	struct alert_text t;
+	json_t *j, *ev = json_array();
+
+	setup(LANG_VI);
+	conf.base_url = "http://10.0.0.5/tramon";
+	st[LINH].state = TS_DOWN;
+	st[LINH].since = t0 + 1200;
+	alert_digest(&conf, st, t0 + 60, t0 + 1200, l, 2, &t);
+	EXPECT_EQ_STR("[tramon] TỔNG HỢP, GỬI MUỘN: 2 thông báo, 26/11/2026 "
+	    "20:34 – 26/11/2026 20:53", t.subject);
+	EXPECT_TRUE(has(t.body, "Máy giám sát bị mất đường ra mạng từ "
+	    "26/11/2026 20:34 đến 26/11/2026 20:53 (19 phút)"));
+	EXPECT_TRUE(has(t.body, "  26/11/2026 20:34:25  MẤT KẾT NỐI: Bộ định "
+	    "tuyến WAN (198.18.1.1) và 2 điểm phía sau\n"));
+	EXPECT_TRUE(has(t.body, "phía sau\n  26/11/2026 20:53:25  ĐÃ KẾT NỐI "
+	    "LẠI"));	/* in time order */
+	EXPECT_TRUE(has(t.body, "Hiện tại:\n  - Xã Trà Linh (198.18.2.17): "
+	    "Mất kết nối (26/11/2026 20:53)\n"));
+	EXPECT_TRUE(strstr(t.body, "Trà Cang") == NULL);
+	EXPECT_TRUE(has(t.body, "Chi tiết: http://10.0.0.5/tramon/\n"));
+	json_array_append_new(ev, json_pack("{s:s}", "event", "down"));
+	j = alert_digest_webhook_json(&conf, t0 + 60, t0 + 1200, ev, &t);
+	EXPECT_EQ_STR("digest", json_string_value(json_object_get(j,
+	    "event")));
+	EXPECT_TRUE(json_is_true(json_object_get(j, "late")));
+	EXPECT_EQ_INT(1, (int)json_array_size(json_object_get(j, "events")));
+	EXPECT_EQ_STR(t.subject, json_string_value(json_object_get(j,
+	    "subject")));
+	json_decref(j);
+	alert_text_free(&t);
+
+	setup(LANG_EN);
+	alert_digest(&conf, st, t0 + 60, t0 + 1200, l, 2, &t);
+	EXPECT_EQ_STR("[tramon] DIGEST, DELIVERED LATE: 2 notices, 2026-11-26 "
+	    "20:34 – 2026-11-26 20:53", t.subject);
+	EXPECT_TRUE(has(t.body, "Now:\n  All targets are up\n"));
+	alert_text_free(&t);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -198,5 +247,6 @@ main(void)
 	RUN_TEST(up_with_duration);
 	RUN_TEST(switch_port_and_reminder);
 	RUN_TEST(every_kind_composes);
+	RUN_TEST(digest_lists_what_happened);
 	END_TEST;
 }

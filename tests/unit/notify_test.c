@@ -427,6 +427,121 @@ DEF_TEST(survives_restart)
 	return 0;
 }
 
+/* Every target fails a round, `dt` seconds apart. */
+static void
+all_rounds(enum outcome out, int dt)
+{
+	for (int i = 0; i < N; i++)
+		round_of(i, out, dt);
+}
+
+static int
+find(enum notice_kind k)
+{
+	for (int i = 0; i < ngot; i++)
+		if (got[i].kind == k)
+			return i;
+	return -1;
+}
+
+/* The roots (wan, portal, core-sw) all down: the monitor is cut off;
+ * a root back: hold; settled: one DIGEST. */
+DEF_TEST(way_out_cut_then_digest)
+{
+	time_t reconnected, since;
+	int i;
+
+	reset();
+	all_up();
+	for (int r = 0; r < 3; r++)
+		all_rounds(OUT_FAIL, 4);
+	EXPECT_EQ_INT(1, count(NK_CUT, -1));
+	i = find(NK_CUT);
+	/* since: the last root's first failed round (core-sw's, the 5th
+	 * target of the first cycle) */
+	EXPECT_EQ_INT(st[SW].streak_since, got[i].since);
+	EXPECT_EQ_INT(got[i].since, notify_cut_since(nf, NULL));
+	EXPECT_TRUE(!(notify_holding(nf)));
+	ngot = 0;
+	wait_for(600);
+	EXPECT_EQ_INT(0, count(NK_DIGEST, -1));
+
+	/* the WAN router answers first: reconnected, from its first good
+	 * round; held until the others have had time */
+	round_of(WAN, OUT_OK, 4);
+	reconnected = now;
+	round_of(WAN, OUT_OK, 20);
+	EXPECT_EQ_INT(1, count(NK_RECONNECTED, WAN));
+	EXPECT_EQ_INT(reconnected, got[find(NK_RECONNECTED)].at);
+	EXPECT_TRUE(notify_holding(nf));
+	since = notify_cut_since(nf, NULL);
+	for (int r = 0; r < 2; r++)
+		for (i = 1; i < N; i++)
+			round_of(i, OUT_OK, 4);
+	EXPECT_EQ_INT(0, count(NK_DIGEST, -1));
+	/* 2 rounds of 20 s for a root to be up, + 5 s, from the WAN's UP */
+	wait_for(45);
+	EXPECT_EQ_INT(1, count(NK_DIGEST, -1));
+	i = find(NK_DIGEST);
+	EXPECT_EQ_INT(-1, got[i].target);
+	EXPECT_EQ_INT(since, got[i].since);
+	EXPECT_EQ_INT(reconnected, got[i].at);
+	EXPECT_TRUE(!(notify_holding(nf)));
+	EXPECT_EQ_INT(0, notify_cut_since(nf, NULL));
+	wait_for(600);
+	EXPECT_EQ_INT(1, count(NK_DIGEST, -1));
+	return 0;
+}
+
+/* Some roots down is not a cut; a cut again before the digest goes on
+ * from the first; a restart while held still holds. */
+DEF_TEST(way_out_partial_again_restart)
+{
+	time_t since, rec;
+	json_t *saved;
+
+	reset();
+	all_up();
+	for (int r = 0; r < 3; r++) {
+		round_of(WAN, OUT_FAIL, 20);
+		round_of(SW, OUT_FAIL, 0);
+	}
+	wait_for(60);
+	EXPECT_EQ_INT(0, count(NK_CUT, -1));	/* the portal answers */
+	for (int r = 0; r < 3; r++)
+		round_of(PORTAL, OUT_FAIL, 20);
+	EXPECT_EQ_INT(1, count(NK_CUT, PORTAL));
+	since = notify_cut_since(nf, NULL);
+	EXPECT_TRUE(since > 0);
+
+	round_of(SW, OUT_OK, 20);
+	round_of(SW, OUT_OK, 20);
+	EXPECT_TRUE(notify_holding(nf));
+	for (int r = 0; r < 3; r++)
+		round_of(SW, OUT_FAIL, 5);
+	EXPECT_EQ_INT(2, count(NK_CUT, -1));
+	EXPECT_TRUE(!(notify_holding(nf)));
+	EXPECT_EQ_INT(since, notify_cut_since(nf, &rec));
+	EXPECT_EQ_INT(0, rec);
+
+	round_of(PORTAL, OUT_OK, 20);
+	round_of(PORTAL, OUT_OK, 20);
+	EXPECT_TRUE(notify_holding(nf));
+	saved = notify_save(nf);
+	notify_free(nf);
+	nf = notify_new(&conf, st, on_notice, NULL);
+	notify_restore(nf, saved);
+	json_decref(saved);
+	ngot = 0;
+	EXPECT_TRUE(notify_holding(nf));
+	EXPECT_EQ_INT(since, notify_cut_since(nf, NULL));
+	wait_for(60);
+	EXPECT_EQ_INT(1, count(NK_DIGEST, -1));
+	EXPECT_EQ_INT(since, got[find(NK_DIGEST)].since);
+	EXPECT_TRUE(!(notify_holding(nf)));
+	return 0;
+}
+
 int
 main(void)
 {
@@ -442,6 +557,8 @@ main(void)
 	RUN_TEST(weekly_window);
 	RUN_TEST(switch_events);
 	RUN_TEST(survives_restart);
+	RUN_TEST(way_out_cut_then_digest);
+	RUN_TEST(way_out_partial_again_restart);
 	notify_free(nf);
 	END_TEST;
 }

@@ -905,6 +905,138 @@ DEF_TEST(thousand_items_once_each_in_order)
 	return 0;
 }
 
+/* ---- holding, and folding into a digest ---- */
+
+static int
+not_test(const struct outbox_item *it)
+{
+	return strcmp(outbox_item_kind(it), "test") != 0;
+}
+
+static unsigned made_n[4];
+static unsigned nmade;
+
+static json_t *
+make(void *arg, const char *contact, const char *channel,
+    struct outbox_item *const *v, size_t n)
+{
+	char subject[64];
+
+	(void)arg;
+	if (nmade < nitems(made_n))
+		made_n[nmade++] = (unsigned)n;
+	for (size_t i = 1; i < n; i++)
+		if (outbox_item_seq(v[i]) <= outbox_item_seq(v[i - 1]))
+			return NULL;	/* not in order: the test fails */
+	snprintf(subject, sizeof(subject), "%s %s: %zu", contact, channel, n);
+	return payload(subject);
+}
+
+DEF_TEST(hold_and_fold)
+{
+	char first[24], n1[24], n3[24], w1[24], one[24], dg[24] = "";
+	json_t *f;
+	size_t k;
+	json_t *id;
+
+	setup("fold", hold_first);
+	EXPECT_EQ_INT(0, open_outbox());
+	snprintf(first, sizeof(first), "%s", outbox_add("c", "email",
+	    "first", "t0", NULL, NULL));
+	WAIT_FOR(nheld == 1, 10);
+	EXPECT_EQ_INT(1, nheld);	/* in flight: never folded */
+	outbox_hold(1);
+	snprintf(n1, sizeof(n1), "%s", outbox_add("c", "email", "down", "t1",
+	    NULL, payload("1")));
+	outbox_add("c", "email", "up", "t1", NULL, payload("2"));
+	snprintf(n3, sizeof(n3), "%s", outbox_add("c", "email", "down", "t2",
+	    NULL, payload("3")));
+	snprintf(w1, sizeof(w1), "%s", outbox_add("c", "webhook", "down",
+	    "t1", NULL, NULL));
+	outbox_add("c", "webhook", "up", "t1", NULL, NULL);
+	outbox_add("c", "email", "test", NULL, NULL, NULL);
+	snprintf(one, sizeof(one), "%s", outbox_add("d", "email", "down",
+	    "t1", NULL, NULL));
+	answer(held[0], OK);
+	WAIT_FOR(!exists("%s/outbox/%s.json", first), 10);
+	spin();
+	EXPECT_EQ_INT(1, ncalls);	/* held: nothing more went out */
+
+	nmade = 0;
+	EXPECT_EQ_INT(2, outbox_fold(not_test, 2, "digest", make, NULL));
+	EXPECT_EQ_INT(2, nmade);
+	EXPECT_EQ_INT(3 + 2, made_n[0] + made_n[1]);
+	EXPECT_CONTAINS(listing(), "c:test d:down c:digest c:digest");
+	EXPECT_EQ_INT(4, outbox_pending());
+	WAIT_FOR(count_json("outbox") == 4, 10);
+	EXPECT_EQ_INT(4, count_json("outbox"));
+	EXPECT_EQ_INT(1, journaled("notify_folded", n1, NULL));
+	EXPECT_EQ_INT(1, journaled("notify_folded", w1, NULL));
+	EXPECT_EQ_INT(0, journaled("notify_folded", one, NULL));
+	/* the email digest's file names what it replaced */
+	snprintf(dg, sizeof(dg), "%012" PRIu64, (uint64_t)strtoull(n1, NULL,
+	    10) + 7);
+	f = load_json("%s/outbox/%s.json", dg);
+	EXPECT_EQ_INT(3, (int)json_array_size(json_object_get(f,
+	    "replaces")));
+	json_array_foreach(json_object_get(f, "replaces"), k, id)
+		if (k == 2)
+			EXPECT_EQ_STR(n3, json_string_value(id));
+	json_decref(f);
+	spin();
+	EXPECT_EQ_INT(1, ncalls);	/* still held */
+
+	policy = all_ok;
+	outbox_hold(0);
+	WAIT_FOR(outbox_pending() == 0, 10);
+	EXPECT_EQ_INT(0, outbox_pending());
+	EXPECT_EQ_INT(5, ncalls);
+	EXPECT_EQ_STR("test", calls[1].kind[0] == 't' ? calls[1].kind :
+	    calls[2].kind);
+	EXPECT_EQ_STR("c email: 3", calls[2].subject[0] == 'c' ?
+	    calls[2].subject : calls[3].subject);
+	teardown();
+	return 0;
+}
+
+/* Killed after the digest was written and before what it replaced was
+ * removed: those are removed at the next start, never sent. */
+DEF_TEST(fold_survives_a_crash)
+{
+	char a[24], b[24];
+	json_t *copy;
+	char *text, name[40];
+
+	setup("unfold", all_hold);
+	EXPECT_EQ_INT(0, open_outbox());
+	outbox_hold(1);
+	snprintf(a, sizeof(a), "%s", outbox_add("c", "email", "down", "t1",
+	    NULL, payload("a")));
+	snprintf(b, sizeof(b), "%s", outbox_add("c", "email", "up", "t1",
+	    NULL, payload("b")));
+	WAIT_FOR(exists("%s/outbox/%s.json", b), 10);
+	copy = load_json("%s/outbox/%s.json", a);
+	EXPECT_TRUE(copy != NULL);
+	EXPECT_EQ_INT(1, outbox_fold(not_test, 2, "digest", make, NULL));
+	WAIT_FOR(count_json("outbox") == 1, 10);
+	close_outbox();
+	/* as if the removal of `a` had not reached the disk */
+	text = json_dumps(copy, 0);
+	json_decref(copy);
+	snprintf(name, sizeof(name), "%s.json", a);
+	put(name, text);
+	free(text);
+	EXPECT_EQ_INT(0, open_outbox());
+	EXPECT_EQ_INT(1, outbox_pending());
+	EXPECT_CONTAINS(listing(), "c:digest");
+	EXPECT_EQ_INT(2, journaled("notify_folded", a, NULL));
+	WAIT_FOR(!exists("%s/outbox/%s.json", a), 10);
+	EXPECT_TRUE(!exists("%s/outbox/%s.json", a));
+	EXPECT_EQ_INT(0, ncalls);	/* held from before: all_hold */
+	teardown();
+	return 0;
+}
+
 int
 main(void)
 {
@@ -928,6 +1060,8 @@ main(void)
 	RUN_TEST(not_before_the_file_is_written);
 	RUN_TEST(kick_resets_backoff);
 	RUN_TEST(thousand_items_once_each_in_order);
+	RUN_TEST(hold_and_fold);
+	RUN_TEST(fold_survives_a_crash);
 	event_base_free(base);
 	libevent_global_shutdown();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
