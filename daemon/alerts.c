@@ -477,6 +477,8 @@ on_notice(void *arg, const struct notice *no)
 	if (no->kind == NK_CUT || no->kind == NK_RECONNECTED ||
 	    no->kind == NK_DIGEST) {
 		way_out(no);
+		if (A.dirty)	/* or a restart would make it again */
+			A.dirty();
 		return;
 	}
 	d = &c->targets[no->target];
@@ -542,7 +544,8 @@ alerts_start(struct event_base *base, const char *state_dir,
 		json_int_t i = json_integer_value(json_object_get(r,
 		    "target"));
 
-		if (i >= 0 && (size_t)i < c->ntargets &&
+		/* the monitor's way out is no target's: -1 */
+		if (i >= -1 && i < (json_int_t)c->ntargets &&
 		    json_is_string(json_object_get(r, "kind")))
 			notify_replay(A.nf, (int)i, json_string_value(
 			    json_object_get(r, "kind")), (time_t)

@@ -128,7 +128,8 @@ replay_one(int i, const char *event, json_t *ev, time_t ts)
 	struct tm tm;
 	int s;
 
-	if (strcmp(event, "state") == 0 && to && (s = tstate_parse(to)) >= 0) {
+	if (i >= 0 && strcmp(event, "state") == 0 && to &&
+	    (s = tstate_parse(to)) >= 0) {
 		M.st[i].state = (enum tstate)s;
 		M.st[i].since = ts;
 		M.st[i].fails = M.st[i].goods = 0;
@@ -138,7 +139,11 @@ replay_one(int i, const char *event, json_t *ev, time_t ts)
 	}
 	if (strcmp(event, "ack") == 0)
 		kind = "ack";
-	else if (strcmp(event, "notice") != 0 || kind == NULL)
+	else if (strcmp(event, "way_out") == 0)	/* i may be -1 */
+		kind = json_string_value(json_object_get(ev, "action"));
+	else if (strcmp(event, "notice") != 0 || i < 0)
+		return;
+	if (kind == NULL)
 		return;
 	/* "at": when it happened, which a DOWN's later UP refers to */
 	memset(&tm, 0, sizeof(tm));
@@ -172,7 +177,7 @@ seed_one(void *arg, json_t *ev, unsigned lineno)
 		return 0;
 	i = id ? conf_target_index(M.conf, id) : -1;
 	name = i >= 0 ? M.conf->targets[i].pub.name : id;
-	if (i >= 0 && ts > M.saved_at)
+	if ((i >= 0 || strcmp(event, "way_out") == 0) && ts > M.saved_at)
 		replay_one(i, event, ev, (time_t)ts);
 	if (strcmp(event, "state") == 0 && id && from && to)
 		remember((time_t)ts, event, id, name,

@@ -543,8 +543,28 @@ notify_maintenance(struct notify *n, int target, time_t until,
 void
 notify_replay(struct notify *n, int target, const char *kind, time_t at)
 {
-	struct nt *t = &n->t[target];
+	struct nt *t;
 
+	if (strcmp(kind, "cut") == 0) {
+		if (n->cut_since == 0)
+			n->cut_since = at;
+		n->reconnected = n->digest_at = 0;
+		return;
+	}
+	if (strcmp(kind, "reconnected") == 0) {
+		if (n->cut_since && n->reconnected == 0) {
+			n->reconnected = at;
+			n->digest_at = at + digest_settle(n);
+		}
+		return;
+	}
+	if (strcmp(kind, "digest") == 0) {
+		n->cut_since = n->reconnected = n->digest_at = 0;
+		return;
+	}
+	if (target < 0)
+		return;
+	t = &n->t[target];
 	if (strcmp(kind, "down") == 0) {
 		t->down_notified = 1;
 		t->down_since = at;

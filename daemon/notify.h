@@ -136,7 +136,8 @@ void notify_restore(struct notify *, json_t *);
 
 /* What the journal says was notified after the saved state was written
  * (a crash between a notice and the next save): "down", "up", ...,
- * "ack", at the time the notice was about. */
+ * "ack", at the time the notice was about; "cut", "reconnected" and
+ * "digest" (the monitor's way out) with target -1. */
 void notify_replay(struct notify *, int target, const char *kind,
     time_t at);
 

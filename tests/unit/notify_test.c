@@ -539,6 +539,24 @@ DEF_TEST(way_out_partial_again_restart)
 	EXPECT_EQ_INT(1, count(NK_DIGEST, -1));
 	EXPECT_EQ_INT(since, got[find(NK_DIGEST)].since);
 	EXPECT_TRUE(!(notify_holding(nf)));
+
+	/* saved while held, killed after the digest: the journal says it
+	 * was made, the restart does not make it again */
+	round_of(PORTAL, OUT_FAIL, 5);
+	notify_replay(nf, -1, "cut", now);
+	notify_replay(nf, -1, "reconnected", now);
+	EXPECT_TRUE(notify_holding(nf));
+	saved = notify_save(nf);
+	notify_free(nf);
+	nf = notify_new(&conf, st, on_notice, NULL);
+	notify_restore(nf, saved);
+	json_decref(saved);
+	notify_replay(nf, -1, "digest", now);
+	EXPECT_TRUE(!(notify_holding(nf)));
+	EXPECT_EQ_INT(0, notify_cut_since(nf, NULL));
+	ngot = 0;
+	wait_for(600);
+	EXPECT_EQ_INT(0, count(NK_DIGEST, -1));
 	return 0;
 }
 
