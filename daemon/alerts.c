@@ -34,6 +34,7 @@ static struct {
 	char *password;		/* smtp.password_file's, or NULL */
 	unsigned long long nmsg;	/* for Message-IDs */
 	void (*dirty)(void);
+	void (*remember)(time_t, const char *);
 	struct sending *sending;	/* in flight */
 } A;
 
@@ -441,6 +442,9 @@ way_out(const struct notice *no)
 	struct cut cut = { no->since, no->at };
 	unsigned made;
 
+	if (A.remember && no->kind != NK_DIGEST)
+		A.remember(no->kind == NK_CUT ? no->since : no->at,
+		    notice_kind_name(no->kind));
 	switch (no->kind) {
 	case NK_CUT:
 		log_warnx("alerts: every root target is down (the last: %s): "
@@ -523,7 +527,8 @@ tick(evutil_socket_t fd, short what, void *arg)
 int
 alerts_start(struct event_base *base, const char *state_dir,
     const struct conf *c, const struct tstatus *st, json_t *saved,
-    json_t *replay, void (*dirty)(void))
+    json_t *replay, void (*dirty)(void),
+    void (*remember)(time_t, const char *event))
 {
 	size_t k;
 	json_t *r;
@@ -534,6 +539,7 @@ alerts_start(struct event_base *base, const char *state_dir,
 	A.conf = c;
 	A.st = st;
 	A.dirty = dirty;
+	A.remember = remember;
 	if ((A.curl = curlev_new(base)) == NULL)
 		return -1;
 	read_password();

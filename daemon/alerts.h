@@ -27,9 +27,12 @@ struct event_base;
  * `dirty` is called when what
  * alerts_save() returns has changed (an acknowledgement, a maintenance
  * window).  0 ok, -1 logged. */
+/* `dirty`: the saved state must be written soon; `remember`: a daemon
+ * event for the pages ("cut", "reconnected": the monitor's way out). */
 int alerts_start(struct event_base *, const char *state_dir,
     const struct conf *, const struct tstatus *st, json_t *saved,
-    json_t *replay, void (*dirty)(void));
+    json_t *replay, void (*dirty)(void),
+    void (*remember)(time_t, const char *event));
 void alerts_reconf(const struct conf *, const struct tstatus *st);
 void alerts_stop(void);
 

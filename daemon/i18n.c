@@ -81,6 +81,11 @@ static const char *const catalog[M_COUNT][2] = {
 	[M_EV_STOP] =		{ "Ngừng giám sát (tramond dừng)",
 				  "Monitoring stopped (tramond)" },
 	[M_DAEMON] =		{ "Hệ thống giám sát", "Monitoring system" },
+	[M_EV_CUT] =		{ "Máy giám sát mất đường ra mạng (mọi điểm gốc "
+				  "mất kết nối)", "The monitor is cut off (every "
+				  "root target down)" },
+	[M_EV_RECONNECTED] =	{ "Máy giám sát đã kết nối lại",
+				  "The monitor is reconnected" },
 	[M_EV_REBOOT] =		{ "Khởi động lại", "Rebooted" },
 	[M_EV_PORT_DOWN] =	{ "Cổng mất kết nối", "Port down" },
 	[M_EV_PORT_UP] =	{ "Cổng hoạt động lại", "Port up" },

@@ -79,6 +79,8 @@ enum msg {
 	M_NO_EVENTS,
 	M_EV_START,
 	M_EV_STOP,
+	M_EV_CUT,               /* the monitor's own way out cut */
+	M_EV_RECONNECTED,
 	M_DAEMON,
 	M_EV_REBOOT,            /* what probes report: "reboot" */
 	M_EV_PORT_DOWN,         /* "port_down" */

@@ -103,6 +103,16 @@ remember(time_t at, const char *event, const char *id, const char *name,
 	e->to = to;
 }
 
+static void web_soon(void);
+
+/* The daemon's own: the monitor cut off ("cut"), back ("reconnected"). */
+static void
+remember_daemon(time_t at, const char *event)
+{
+	remember(at, event, NULL, NULL, 0, 0, NULL);
+	web_soon();
+}
+
 /* An event a probe reported (a reboot, a port going down). */
 static void
 remember_event(time_t at, const char *kind, const char *id,
@@ -185,6 +195,14 @@ seed_one(void *arg, json_t *ev, unsigned lineno)
 		    tstate_parse(to) < 0 ? TS_UNKNOWN : tstate_parse(to), why);
 	else if (strcmp(event, "start") == 0 || strcmp(event, "stop") == 0)
 		remember((time_t)ts, event, NULL, NULL, 0, 0, NULL);
+	else if (strcmp(event, "way_out") == 0) {
+		const char *a = json_string_value(json_object_get(ev,
+		    "action"));
+
+		if (a && (strcmp(a, "cut") == 0 || strcmp(a, "reconnected") ==
+		    0))
+			remember((time_t)ts, a, NULL, NULL, 0, 0, NULL);
+	}
 	else if (id && strcmp(event, "reload") != 0)
 		remember_event((time_t)ts, event, id, name, inst, why);
 	return 0;
@@ -707,7 +725,7 @@ monitor_start(struct event_base *base, struct conf *conf)
 	remember(time(NULL), "start", NULL, NULL, 0, 0, NULL);
 
 	if (alerts_start(base, conf->state_dir, conf, M.st, M.saved_alerts,
-	    M.replay, save_soon) == -1)
+	    M.replay, save_soon, remember_daemon) == -1)
 		return -1;
 	json_decref(M.saved_alerts);
 	json_decref(M.replay);

@@ -1018,7 +1018,8 @@ event_row(struct buf *b, const struct web_snapshot *s,
 {
 	int lang = s->language;
 	const char *ev = e->event ? e->event : "?";
-	int daemon = strcmp(ev, "start") == 0 || strcmp(ev, "stop") == 0;
+	int daemon = strcmp(ev, "start") == 0 || strcmp(ev, "stop") == 0 ||
+	    strcmp(ev, "cut") == 0 || strcmp(ev, "reconnected") == 0;
 
 	buf_printf(b, "<tr class=\"ev-%s\">", strcmp(ev, "state") == 0 ?
 	    state_class(valid_state(e->to)) : daemon || !e->target_id ?
@@ -1048,6 +1049,10 @@ event_row(struct buf *b, const struct web_snapshot *s,
 		buf_add(b, i18n(lang, M_EV_START));
 	else if (strcmp(ev, "stop") == 0)
 		buf_add(b, i18n(lang, M_EV_STOP));
+	else if (strcmp(ev, "cut") == 0)
+		buf_add(b, i18n(lang, M_EV_CUT));
+	else if (strcmp(ev, "reconnected") == 0)
+		buf_add(b, i18n(lang, M_EV_RECONNECTED));
 	else
 		probe_event(b, s, e, dir, with_instance);
 	buf_add(b, "</td>");

@@ -297,6 +297,9 @@ EOF
 check "the webhook got one digest with the events inside" wait_for 30 hook_digest
 check "the folded notifications are journaled" journal_has \
     'e.get("event") == "notify_folded" and e.get("target") == "wan"'
+check "the events page shows the monitor cut off and back" wait_for 20 eval \
+    'grep -q "Máy giám sát mất đường ra mạng" "$TEST_TMP/www/events.html" &&
+     grep -q "Máy giám sát đã kết nối lại" "$TEST_TMP/www/events.html"'
 check "all up again" wait_for 60 all_up
 
 # --- the mail server is down; tramond is killed and restarted ------------------------
