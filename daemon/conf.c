@@ -43,6 +43,7 @@
 #define E_GROUP		"a group { ... }"
 #define E_STRLIST	"a string or a list of strings [ \"...\", ... ]"
 #define E_GROUPLIST	"a list ( { ... }, ... )"
+#define E_INTLIST	"an integer or a list of integers [ 1, 2, ... ]"
 
 /* Per target, what only the loader needs. */
 struct taux {
@@ -90,7 +91,7 @@ struct scope {
 /* What a probe's configure() gets: the target and `defaults`. */
 struct tm_cfg {
 	struct scope		 sc;
-	void			**lists;	/* from conf_cfg_strings() */
+	void			**lists;	/* conf_cfg_strings(), _ints() */
 	size_t			 nlists;
 };
 
@@ -1696,6 +1697,67 @@ conf_cfg_error(struct tm_cfg *cfg, const char *path, const char *fmt, ...)
 	va_end(ap);
 	report_at(sc->ld, at, "%s: %s", sc->ctx[0], msg);
 	free(msg);
+}
+
+/* An integer, or an array/list of them (e.g. http's expect_status). */
+int
+conf_cfg_ints(struct tm_cfg *cfg, const char *path, const long **out,
+    size_t *np, long min, long max)
+{
+	struct scope *sc = &cfg->sc;
+	const config_setting_t *e;
+	long *v;
+	int rc = find(sc, path), n, bad = 0;
+
+	if (rc <= 0)
+		return rc;
+	switch (config_setting_type(sc->found)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		n = 1;
+		break;
+	case CONFIG_TYPE_ARRAY:
+	case CONFIG_TYPE_LIST:
+		if ((n = config_setting_length(sc->found)) > 0)
+			break;
+		bad_value(sc, path, "must not be empty");
+		return -1;
+	default:
+		return bad_type(sc, path, E_INTLIST);
+	}
+	v = xcalloc((size_t)n, sizeof(*v));
+	for (int i = 0; i < n; i++) {
+		long long x;
+		char *what;
+
+		e = config_setting_is_scalar(sc->found) ? sc->found :
+		    config_setting_get_elem(sc->found, (unsigned)i);
+		what = config_setting_is_scalar(sc->found) ? xstrdup(path) :
+		    xasprintf("%s[%d]", path, i);
+		if (config_setting_type(e) != CONFIG_TYPE_INT &&
+		    config_setting_type(e) != CONFIG_TYPE_INT64) {
+			wrong_type(sc->ld, e, sc->found_ctx, what, E_INT);
+			bad = 1;
+		} else if ((x = config_setting_get_int64(e)) < min ||
+		    x > max) {
+			report_at(sc->ld, e, "%s: %s must be between %ld and "
+			    "%ld (got %lld)", sc->found_ctx, what, min, max, x);
+			bad = 1;
+		} else
+			v[i] = (long)x;
+		free(what);
+	}
+	if (bad) {
+		free(v);
+		return -1;
+	}
+	cfg->lists = xreallocarray(cfg->lists, cfg->nlists + 1,
+	    sizeof(*cfg->lists));
+	cfg->lists[cfg->nlists++] = v;
+	*out = v;
+	if (np)
+		*np = (size_t)n;
+	return 1;
 }
 
 int

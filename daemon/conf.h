@@ -159,6 +159,8 @@ void conf_cfg_error(struct tm_cfg *, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int conf_cfg_check_keys(struct tm_cfg *, const char *path,
     const char *const *allowed);
+int conf_cfg_ints(struct tm_cfg *, const char *path, const long **out,
+    size_t *n, long min, long max);
 
 /* Index of target `id`, or -1. */
 int conf_target_index(const struct conf *, const char *id);

@@ -647,8 +647,8 @@ round_result(void *owner, const struct tm_result *res, time_t started)
 		rt->nscratch = res->received;
 	}
 	stats_compute(res, rt->scratch, &rs);
-	out = state_classify(M.conf, rt->idx, &rs, res->error, why,
-	    sizeof(why));
+	out = state_classify(M.conf, rt->idx, &rs, res->error,
+	    res->degraded, why, sizeof(why));
 	log_debug("%s: round: %u/%u answered, median %.2f ms, loss %.1f%%%s%s",
 	    d->pub.id, rs.received, rs.sent, rs.median * 1e3, rs.loss_pct,
 	    res->error ? ", " : "", res->error ? res->error : "");

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <event2/dns.h>
 
 #include "conf.h"
+#include "curlev.h"
 #include "log.h"
 #include "probe.h"
 #include "scheduler.h"
@@ -18,6 +20,19 @@
 static struct probe *probes;
 static struct tm_host host;
 static struct evdns_base *dns;
+
+/* The probes' libcurl transfers: one multi handle on the loop, made at
+ * the first transfer.  A probe's done() has its own signature (no
+ * curl.h in plugin.h): each running transfer has one of these. */
+struct ptransfer {
+	CURL *easy;
+	void (*done)(void *, void *, int);
+	void *arg;
+	struct ptransfer *prev, *next;
+};
+static struct curlev *cv;
+static struct ptransfer *transfers;
+
 static void
 host_log(int priority, const char *fmt, ...)
 {
@@ -61,6 +76,68 @@ host_resolver(void)
 	return dns;
 }
 
+static void
+pt_unlink(struct ptransfer *pt)
+{
+	if (pt->prev != NULL)
+		pt->prev->next = pt->next;
+	else
+		transfers = pt->next;
+	if (pt->next != NULL)
+		pt->next->prev = pt->prev;
+}
+
+/* curlev: a probe's transfer ended. */
+static void
+pt_done(void *arg, CURL *easy, CURLcode rc)
+{
+	struct ptransfer *pt = arg;
+	void (*done)(void *, void *, int) = pt->done;
+	void *darg = pt->arg;
+
+	pt_unlink(pt);
+	free(pt);
+	done(darg, easy, (int)rc);
+}
+
+static void
+host_curl_add(void *easy, void (*done)(void *, void *, int), void *arg)
+{
+	struct ptransfer *pt = xcalloc(1, sizeof(*pt));
+
+	if (cv == NULL && (cv = curlev_new(host.base)) == NULL)
+		fatalx("cannot drive libcurl on the event loop");
+	pt->easy = easy;
+	pt->done = done;
+	pt->arg = arg;
+	pt->next = transfers;
+	if (transfers != NULL)
+		transfers->prev = pt;
+	transfers = pt;
+	curlev_add(cv, easy, pt_done, pt);
+}
+
+static void
+host_curl_remove(void *easy)
+{
+	struct ptransfer *pt;
+
+	for (pt = transfers; pt != NULL && pt->easy != easy; pt = pt->next)
+		;
+	if (pt == NULL)
+		return;
+	curlev_remove(cv, easy);
+	pt_unlink(pt);
+	free(pt);
+}
+
+static void
+host_curl_describe(void *easy, int rc, const char *errbuf, char *out,
+    size_t len)
+{
+	curlev_describe(easy, (CURLcode)rc, errbuf, out, len);
+}
+
 const struct tm_host *
 probe_host(void)
 {
@@ -77,6 +154,10 @@ probe_host(void)
 		host.cfg_strings = conf_cfg_strings;
 		host.cfg_error = conf_cfg_error;
 		host.cfg_check_keys = conf_cfg_check_keys;
+		host.cfg_ints = conf_cfg_ints;
+		host.curl_add = host_curl_add;
+		host.curl_remove = host_curl_remove;
+		host.curl_describe = host_curl_describe;
 	}
 	return &host;
 }
@@ -225,6 +306,21 @@ probe_unload_all(void)
 			p->ops->shutdown();
 			p->initialised = 0;
 		}
+	/* the probes removed their transfers (release(), shutdown()) */
+	if (transfers != NULL)
+		log_warnx("a probe left libcurl transfers running at "
+		    "shutdown");
+	while (transfers != NULL) {
+		struct ptransfer *pt = transfers;
+
+		curlev_remove(cv, pt->easy);
+		pt_unlink(pt);
+		free(pt);
+	}
+	if (cv != NULL) {
+		curlev_free(cv);
+		cv = NULL;
+	}
 	if (dns != NULL) {	/* the probes cancelled their requests */
 		evdns_base_free(dns, 0);
 		dns = NULL;

@@ -34,7 +34,8 @@ is_out(enum tstate s)
 
 enum outcome
 state_classify(const struct conf *conf, int target,
-    const struct round_stats *rs, const char *error, char *why, size_t len)
+    const struct round_stats *rs, const char *error, const char *degraded,
+    char *why, size_t len)
 {
 	const struct thresholds *th = &conf->targets[target].degraded;
 
@@ -42,6 +43,11 @@ state_classify(const struct conf *conf, int target,
 	if (rs->received == 0) {
 		snprintf(why, len, "%s", error ? error : "no answer");
 		return OUT_FAIL;
+	}
+	/* the probe's own verdict (a certificate about to expire) */
+	if (degraded != NULL && *degraded != '\0') {
+		snprintf(why, len, "%s", degraded);
+		return OUT_SLOW;
 	}
 	if (th->loss_pct > 0 && rs->loss_pct > th->loss_pct) {
 		snprintf(why, len, "loss %.1f%% > %.1f%%", rs->loss_pct,

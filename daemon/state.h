@@ -76,9 +76,12 @@ const char *tstate_name(enum tstate);   /* SPEC names: "up", "down", ... */
 int tstate_parse(const char *);         /* -1 if unknown */
 
 /* Outcome of a round against the target's degraded thresholds; a short
- * reason is written to `why` for OUT_FAIL/OUT_SLOW. */
+ * reason is written to `why` for OUT_FAIL/OUT_SLOW.  `error` is the
+ * probe's reason for a round without answers, `degraded` its reason to
+ * count an answered one as over a threshold (tm_result), or NULL. */
 enum outcome state_classify(const struct conf *, int target,
-    const struct round_stats *, const char *error, char *why, size_t len);
+    const struct round_stats *, const char *error, const char *degraded,
+    char *why, size_t len);
 
 /* Feed one round's outcome (its statistics are recorded too). */
 void state_round(struct state_model *, int target, enum outcome,

@@ -10,13 +10,14 @@ set -eu
 PACKAGES="
 build-essential autoconf automake libtool pkg-config curl
 libevent-dev libconfig-dev librrd-dev libcurl4-openssl-dev libsnmp-dev
-libjansson-dev
+libjansson-dev libosip2-dev
 rrdtool rrdcached
 fping iproute2 procps util-linux
 snmpd snmp snmpsim
 fonts-dejavu-core tzdata
 python3 valgrind chromium
 python3-aiosmtpd openssl
+sip-tester
 "
 # fping, iproute2: the lab (ip netns, veth, bridges) and its checks
 # procps: sysctl inside the lab's namespaces; util-linux: flock, setsid
@@ -25,6 +26,8 @@ python3-aiosmtpd openssl
 # python3: json_get in the tests; chromium: screenshots of the pages
 # python3-aiosmtpd: the SMTP server of the mail tests (tests/mail/smtpd.py);
 # openssl: their throw-away CAs and certificates (tests/mail/mkcert.sh)
+# libosip2-dev: the sip probe's message parser; sip-tester: sipp, the SIP
+# endpoints of tests/integration/sip_probe.sh
 
 missing=""
 for p in $PACKAGES; do

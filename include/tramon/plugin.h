@@ -31,8 +31,10 @@ struct event_base;
 struct evdns_base;
 
 /* Bump on any incompatible change to the structures below.
- * 2: instances (e.g. switch ports), counters, round events. */
-#define TM_PLUGIN_ABI 2
+ * 2: instances (e.g. switch ports), counters, round events.
+ * 3: libcurl transfers on the daemon's loop (curl_add...), results
+ *    "answered, but degraded" (tm_result.degraded), cfg_ints. */
+#define TM_PLUGIN_ABI 3
 
 /* What every target has, whatever its type (read-only for the probe). */
 struct tm_target_conf {
@@ -68,6 +70,10 @@ struct tm_result {
 	const double *values; /* one per tm_probe_ops.values entry, NAN = unknown */
 	const struct tm_instance *instances;
 	size_t ninstances;
+	/* The probe's own judgement of an answered round (received > 0):
+	 * a short reason, e.g. "certificate expires in 9 days", makes the
+	 * round count as over a `degraded` threshold; NULL if none. */
+	const char *degraded;
 };
 
 /* Configuration access for configure().  Opaque; owned by the core. */
@@ -122,6 +128,39 @@ struct tm_host {
 	 * (NULL-terminated); reports each unknown one.  0 ok, -1 error. */
 	int (*cfg_check_keys)(struct tm_cfg *cfg, const char *path,
 	    const char *const *allowed);
+	/* an integer, or an array/list of integers, each in min..max;
+	 * *out (n of them) is valid until configure() returns */
+	int (*cfg_ints)(struct tm_cfg *cfg, const char *path,
+	    const long **out, size_t *n, long min, long max);
+
+	/*
+	 * libcurl transfers on the daemon's loop, through its one multi
+	 * handle (made on first use): `easy` is a CURL * (void * so that
+	 * this header needs no curl.h).  The probe makes and sets up the
+	 * easy handle; curl_add() sets CURLOPT_NOSIGNAL and owns
+	 * CURLOPT_PRIVATE while the transfer runs.  Names are looked up by
+	 * libcurl's threaded resolver, never on the loop.
+	 *
+	 * done() is called once, on the loop, after the transfer ended
+	 * (never from inside curl_add(), even when the start itself
+	 * fails), rc being its CURLcode.  The handle has already been taken
+	 * out of the multi handle: the probe owns it again and cleans it
+	 * up; it may start or remove other transfers from done().
+	 */
+	void (*curl_add)(void *easy, void (*done)(void *arg, void *easy,
+	    int rc), void *arg);
+	/* Abort a transfer curl_add() started: done() is not called; the
+	 * probe frees the easy handle.  Unknown or finished handles are
+	 * ignored.  Every transfer must be ended or removed by the time
+	 * the probe's release() (for its target) and shutdown() return. */
+	void (*curl_remove)(void *easy);
+	/* Why a transfer failed at the transport level (connect, name
+	 * lookup, TLS, timeout), in short printable ASCII, e.g.
+	 * "connection refused (127.0.0.1 port 80)" or "certificate verify
+	 * failed: SSL certificate problem: certificate has expired";
+	 * `errbuf` is the handle's CURLOPT_ERRORBUFFER or NULL. */
+	void (*curl_describe)(void *easy, int rc, const char *errbuf,
+	    char *out, size_t len);
 };
 
 enum tm_value_kind {

@@ -171,29 +171,41 @@ DEF_TEST(classify)
 	char why[96];
 
 	reset();
-	EXPECT_EQ_INT(OUT_OK, state_classify(&conf, LINH, &rs, NULL, why,
-	    sizeof(why)));
+	EXPECT_EQ_INT(OUT_OK, state_classify(&conf, LINH, &rs, NULL, NULL,
+	    why, sizeof(why)));
 	rs.median = .301;
-	EXPECT_EQ_INT(OUT_SLOW, state_classify(&conf, LINH, &rs, NULL, why,
-	    sizeof(why)));
+	EXPECT_EQ_INT(OUT_SLOW, state_classify(&conf, LINH, &rs, NULL, NULL,
+	    why, sizeof(why)));
 	EXPECT_CONTAINS(why, "rtt 301.0 ms");
 	rs.median = .1;
 	rs.received = 18;
 	rs.loss_pct = 10;
-	EXPECT_EQ_INT(OUT_SLOW, state_classify(&conf, LINH, &rs, NULL, why,
-	    sizeof(why)));
+	EXPECT_EQ_INT(OUT_SLOW, state_classify(&conf, LINH, &rs, NULL, NULL,
+	    why, sizeof(why)));
 	EXPECT_CONTAINS(why, "loss 10.0%");
 	rs.loss_pct = 0;
 	rs.jitter = .06;
-	EXPECT_EQ_INT(OUT_SLOW, state_classify(&conf, LINH, &rs, NULL, why,
-	    sizeof(why)));
+	EXPECT_EQ_INT(OUT_SLOW, state_classify(&conf, LINH, &rs, NULL, NULL,
+	    why, sizeof(why)));
 	defs[LINH].degraded.jitter_ms = 0;	/* 0 = threshold off */
-	EXPECT_EQ_INT(OUT_OK, state_classify(&conf, LINH, &rs, NULL, why,
-	    sizeof(why)));
+	EXPECT_EQ_INT(OUT_OK, state_classify(&conf, LINH, &rs, NULL, NULL,
+	    why, sizeof(why)));
 	rs.received = 0;
 	EXPECT_EQ_INT(OUT_FAIL, state_classify(&conf, LINH, &rs,
-	    "network unreachable", why, sizeof(why)));
+	    "network unreachable", NULL, why, sizeof(why)));
 	EXPECT_EQ_STR("network unreachable", why);
+	/* a probe's own "answered, but degraded" (http: a certificate
+	 * about to expire); it never turns a failed round into a slow one */
+	EXPECT_EQ_INT(OUT_FAIL, state_classify(&conf, LINH, &rs,
+	    "timed out", "certificate expires in 3 days", why, sizeof(why)));
+	EXPECT_EQ_STR("timed out", why);
+	rs.received = 20;
+	rs.jitter = .01;
+	EXPECT_EQ_INT(OUT_SLOW, state_classify(&conf, LINH, &rs, NULL,
+	    "certificate expires in 3 days", why, sizeof(why)));
+	EXPECT_EQ_STR("certificate expires in 3 days", why);
+	EXPECT_EQ_INT(OUT_OK, state_classify(&conf, LINH, &rs, NULL, "",
+	    why, sizeof(why)));
 	return 0;
 }
 
