@@ -91,6 +91,11 @@ enum msg {
 	M_REQUESTS,
 	M_DEVICE_UPTIME,        /* fact: time since the last restart */
 	M_UPTIME_SHORT,         /* "chạy liên tục 12 ngày", overview */
+	M_ANSWER,               /* a service's answer: "HTTP 200" */
+	M_CERT,                 /* a TLS certificate */
+	M_CERT_DAYS,            /* "%d days left" */
+	M_CERT_EXPIRED,
+	M_PHASES,               /* DNS, connect, TLS, first byte */
 	M_RESTARTED_AT,         /* followed by a date */
 	M_PORTS,
 	M_PORTS_UP,             /* "24/26 cổng hoạt động" */

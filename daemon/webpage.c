@@ -739,8 +739,47 @@ cell_open(struct buf *b, const char *cls, int lang, int label)
 	    i18n(lang, label));
 }
 
+/* A probe that reports a status code or certificate days (http, sip). */
+static int
+is_service(const struct web_target *t)
+{
+	return isfinite(tvalue(t, "status")) || isfinite(tvalue(t,
+	    "cert_days"));
+}
+
+/* A service's answer ("HTTP 200", "SIP 503"), its certificate ("chứng
+ * chỉ còn 45 ngày"): what the http and sip probes report as the values
+ * status and cert_days. */
+static void
+service_answer(struct buf *b, int lang, const struct web_target *t,
+    int with_label)
+{
+	double st = tvalue(t, "status"), days = tvalue(t, "cert_days");
+	int n = 0;
+
+	if (isfinite(st) && st > 0) {
+		buf_add(b, "<span class=\"nw\">");
+		buf_html(b, strcmp(t->type, "sip") == 0 ? "SIP" : "HTTP");
+		buf_printf(b, " %.0f</span>", st);
+		n++;
+	}
+	if (isfinite(days)) {
+		if (n++)
+			buf_add(b, " · ");
+		buf_add(b, "<span class=\"nw\">");
+		if (with_label)
+			buf_printf(b, "%s ", i18n(lang, M_CERT));
+		if (days < 0)
+			buf_add(b, i18n(lang, M_CERT_EXPIRED));
+		else
+			buf_printf(b, i18n(lang, M_CERT_DAYS), (int)floor(days));
+		buf_add(b, "</span>");
+	}
+}
+
 /* A switch in the overview: "chạy liên tục 12 ngày 3 giờ · 24/26 cổng
- * hoạt động"; nothing for other targets. */
+ * hoạt động"; a service: its answer and certificate; nothing for other
+ * targets. */
 static void
 device_line(struct buf *b, const struct web_snapshot *s,
     const struct web_target *t)
@@ -750,8 +789,14 @@ device_line(struct buf *b, const struct web_snapshot *s,
 	int ports = has_ports(t) && t->ninst > 0;
 	char d[64];
 
-	if (!isfinite(up) && !ports)
+	if (!isfinite(up) && !ports) {
+		if (is_service(t)) {
+			buf_add(b, "<span class=\"dev\">");
+			service_answer(b, lang, t, 1);
+			buf_add(b, "</span>");
+		}
 		return;
+	}
 	/* each part kept on one line */
 	buf_add(b, "<span class=\"dev\">");
 	if (isfinite(up)) {
@@ -1140,6 +1185,45 @@ latency_facts(struct buf *b, int lang, const struct web_target *t)
 	    i18n(lang, M_MIN), v, i18n(lang, M_AVG), w, i18n(lang, M_MAX), x);
 }
 
+/* A service: its answer, certificate, and where an http request's time
+ * goes (the values dns, connect, tls, ttfb). */
+static void
+service_facts(struct buf *b, int lang, const struct web_target *t)
+{
+	static const char *const phase[] = { "dns", "connect", "tls", "ttfb" };
+	static const char *const label[] = { "DNS", "TCP", "TLS", "TTFB" };
+	double st = tvalue(t, "status"), days = tvalue(t, "cert_days");
+	char v[64];
+	int any = 0;
+
+	if (isfinite(st) && st > 0) {
+		fact(b, lang, M_ANSWER);
+		buf_html(b, strcmp(t->type, "sip") == 0 ? "SIP" : "HTTP");
+		buf_printf(b, " %.0f</dd></div>\n", st);
+	}
+	if (isfinite(days)) {
+		fact(b, lang, M_CERT);
+		if (days < 0)
+			buf_add(b, i18n(lang, M_CERT_EXPIRED));
+		else
+			buf_printf(b, i18n(lang, M_CERT_DAYS), (int)floor(days));
+		buf_add(b, "</dd></div>\n");
+	}
+	for (size_t k = 0; k < nitems(phase); k++) {
+		double x = tvalue(t, phase[k]);
+
+		if (!isfinite(x))
+			continue;
+		if (!any++)
+			fact(b, lang, M_PHASES);
+		fmt_ms(lang, x, v, sizeof(v));
+		buf_printf(b, "<span class=\"mmm\"><span>%s</span> %s</span>",
+		    label[k], v);
+	}
+	if (any)
+		buf_add(b, "</dd></div>\n");
+}
+
 /* A switch: one answer a round, so its response time, then how long
  * since it restarted and how many ports are up. */
 static void
@@ -1204,6 +1288,7 @@ facts(struct buf *b, const struct web_snapshot *s, size_t i,
 		device_facts(b, s, t);
 	else
 		latency_facts(b, lang, t);
+	service_facts(b, lang, t);
 	fact(b, lang, M_LOSS);
 	fmt_loss(lang, have ? r->loss_pct : NAN, v, sizeof(v));
 	buf_printf(b, "<strong>%s</strong>", v);

@@ -240,6 +240,22 @@ check "redirect, 200 expected: reason" reason_has redir-200 \
 check "redirect followed: status 200" fcmp "$(st redir-follow status) == 200"
 check "hang: down, timed out" reason_has hang "timed out"
 
+# the pages: the answer and the certificate, in words
+page_has() {	# page_has FILE TEXT...
+	local f=$1 t
+	shift
+	for t in "$@"; do
+		grep -qF -- "$t" "$f" || { echo "# no \"$t\" in $f" >&2; return 1; }
+	done
+}
+check "overview: the answer and the certificate's days" wait_for 20 \
+    page_has "$WEB/index.html" "HTTP 200" "Chứng chỉ còn 36" "Chứng chỉ đã hết hạn"
+check "target page: answer, certificate, where the time goes" \
+    page_has "$WEB/t/ok.html" "Trả lời" "HTTP 200" "Chứng chỉ" "Phân rã thời gian" \
+    "<span>TLS</span>" "<span>TTFB</span>"
+check "target page of a plain http target: no certificate" eval \
+    '! grep -q "Chứng chỉ" "$WEB/t/plain.html"'
+
 # the RRD: the SPEC data sources and the probe's, with values
 ds_ok() {
 	local info
