@@ -247,30 +247,29 @@ i18n_code(int lang)
 	return lang == LANG_EN ? "en" : "vi";
 }
 
-void
-i18n_datetime(int lang, time_t t, char *buf, size_t len)
+static void
+datetime(time_t t, const char *fmt, char *buf, size_t len)
 {
 	struct tm tm;
 
 	if (len == 0)
 		return;
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, lang == LANG_EN ? "%Y-%m-%d %H:%M" :
-	    "%d/%m/%Y %H:%M", &tm) == 0)
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, len, fmt, &tm) == 0)
 		buf[0] = '\0';
+}
+
+void
+i18n_datetime(int lang, time_t t, char *buf, size_t len)
+{
+	datetime(t, lang == LANG_EN ? "%Y-%m-%d %H:%M" : "%d/%m/%Y %H:%M",
+	    buf, len);
 }
 
 void
 i18n_datetime_sec(int lang, time_t t, char *buf, size_t len)
 {
-	struct tm tm;
-
-	if (len == 0)
-		return;
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, lang == LANG_EN ? "%Y-%m-%d %H:%M:%S" :
-	    "%d/%m/%Y %H:%M:%S", &tm) == 0)
-		buf[0] = '\0';
+	datetime(t, lang == LANG_EN ? "%Y-%m-%d %H:%M:%S" :
+	    "%d/%m/%Y %H:%M:%S", buf, len);
 }
 
 void

@@ -117,6 +117,18 @@ wait_for(int secs)
 	}
 }
 
+/* tramond stops and starts again: what the policy saved is restored. */
+static void
+restart(void)
+{
+	json_t *saved = notify_save(nf);
+
+	notify_free(nf);
+	nf = notify_new(&conf, st, on_notice, NULL);
+	notify_restore(nf, saved);
+	json_decref(saved);
+}
+
 /* Every target answers, a few rounds: all up, nothing notified. */
 static void
 all_up(void)
@@ -397,7 +409,6 @@ DEF_TEST(switch_events)
 /* A restart between DOWN and UP: the UP is still said. */
 DEF_TEST(survives_restart)
 {
-	json_t *saved;
 	time_t down_at;
 
 	reset();
@@ -410,11 +421,7 @@ DEF_TEST(survives_restart)
 	}
 	notify_ack(nf, PORTAL, now);
 	notify_maintenance(nf, WAN, now + 7200, "đường truyền", now);
-	saved = notify_save(nf);
-	notify_free(nf);
-	nf = notify_new(&conf, st, on_notice, NULL);
-	notify_restore(nf, saved);
-	json_decref(saved);
+	restart();
 	ngot = 0;
 	wait_for(3600);
 	EXPECT_EQ_INT(0, ngot);		/* acked: no reminder; WAN quiet */
@@ -498,7 +505,6 @@ DEF_TEST(way_out_cut_then_digest)
 DEF_TEST(way_out_partial_again_restart)
 {
 	time_t since, rec;
-	json_t *saved;
 
 	reset();
 	all_up();
@@ -527,11 +533,7 @@ DEF_TEST(way_out_partial_again_restart)
 	round_of(PORTAL, OUT_OK, 20);
 	round_of(PORTAL, OUT_OK, 20);
 	EXPECT_TRUE(notify_holding(nf));
-	saved = notify_save(nf);
-	notify_free(nf);
-	nf = notify_new(&conf, st, on_notice, NULL);
-	notify_restore(nf, saved);
-	json_decref(saved);
+	restart();
 	ngot = 0;
 	EXPECT_TRUE(notify_holding(nf));
 	EXPECT_EQ_INT(since, notify_cut_since(nf, NULL));
@@ -546,11 +548,7 @@ DEF_TEST(way_out_partial_again_restart)
 	notify_replay(nf, -1, "cut", now);
 	notify_replay(nf, -1, "reconnected", now);
 	EXPECT_TRUE(notify_holding(nf));
-	saved = notify_save(nf);
-	notify_free(nf);
-	nf = notify_new(&conf, st, on_notice, NULL);
-	notify_restore(nf, saved);
-	json_decref(saved);
+	restart();
 	notify_replay(nf, -1, "digest", now);
 	EXPECT_TRUE(!(notify_holding(nf)));
 	EXPECT_EQ_INT(0, notify_cut_since(nf, NULL));
