@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alert.h"
 #include "conf.h"
+#include "meeting.h"
 #include "i18n.h"
 #include "state.h"
 #include "util.h"
@@ -394,5 +396,244 @@ alert_digest_webhook_json(const struct conf *c, time_t since, time_t until,
 	json_object_set_new(o, "late", json_true());
 	json_object_set_new(o, "events", events);
 	finish_json(c, NULL, t, o);
+	return o;
+}
+
+/* --- meeting readiness ------------------------------------------------- */
+
+_Static_assert(M_MT_NOT_REACHABLE - M_MT_READY == MV_NOT_REACHABLE,
+    "i18n.h and meeting.h disagree");
+
+/* An ISO 8601 time of the journal ("2026-11-09T07:00:05+07:00"). */
+static time_t
+parse_iso(json_t *v)
+{
+	const char *s = json_string_value(v);
+	struct tm tm;
+	long off;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S%z", &tm) == NULL)
+		return 0;
+	/* timegm() resets tm_gmtoff: read it first */
+	off = tm.tm_gmtoff;
+	return timegm(&tm) - off;
+}
+
+/* `s` padded with blanks to `width` characters (code points: the
+ * Vietnamese of names is precomposed, one character a letter). */
+static void
+padded(struct text *b, const char *s, int width)
+{
+	int n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p & 0xc0) != 0x80;
+	add(b, "%s%*s", s, width > n ? width - n : 0, "");
+}
+
+static void
+ms_text(int lang, json_t *v, char *buf, size_t len)
+{
+	double x = json_number_value(v);
+
+	if (!json_is_number(v)) {
+		snprintf(buf, len, "–");
+		return;
+	}
+	i18n_number(lang, x, x < 100 ? 1 : 0, buf, len);
+	snprintf(buf + strlen(buf), len - strlen(buf), " ms");
+}
+
+static void
+pct_text(int lang, json_t *v, char *buf, size_t len)
+{
+	double x = json_number_value(v);
+
+	if (!json_is_number(v)) {
+		snprintf(buf, len, "–");
+		return;
+	}
+	i18n_number(lang, x, x == 0 || x == 100 ? 0 : 1, buf, len);
+	snprintf(buf + strlen(buf), len - strlen(buf), " %%");
+}
+
+/* What a site answered: the probe's status (SIP, HTTP), or why it did
+ * not answer at all. */
+static void
+answer_text(int lang, json_t *site, char *buf, size_t len)
+{
+	json_t *st = json_object_get(site, "status");
+	const char *why = json_string_value(json_object_get(site, "reason"));
+
+	if (json_is_integer(st))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(st));
+	else if (why)
+		i18n_reason(lang, why, buf, len);
+	else
+		snprintf(buf, len, "–");
+}
+
+static const char *
+verdict_text(int lang, json_t *site)
+{
+	int v = meeting_verdict_parse(json_string_value(json_object_get(site,
+	    "verdict")));
+
+	return v < 0 ? "?" : i18n(lang, M_MT_READY + v);
+}
+
+static void
+meeting_table(const struct conf *c, json_t *ev, struct text *b)
+{
+	int lang = c->language, wname = 10, wverd = 8;
+	json_t *site;
+	size_t k;
+
+	json_array_foreach(json_object_get(ev, "sites"), k, site) {
+		const char *n = json_string_value(json_object_get(site,
+		    "name"));
+		int len = 0;
+
+		for (const unsigned char *p = (const unsigned char *)(n ? n :
+		    ""); *p; p++)
+			len += (*p & 0xc0) != 0x80;
+		if (len > wname)
+			wname = len;
+	}
+	for (int v = M_MT_READY; v <= M_MT_NOT_REACHABLE; v++) {
+		int len = 0;
+
+		for (const unsigned char *p = (const unsigned char *)i18n(lang,
+		    v); *p; p++)
+			len += (*p & 0xc0) != 0x80;
+		if (len > wverd)
+			wverd = len;
+	}
+	padded(b, i18n(lang, M_MT_SITE), wname + 2);
+	padded(b, i18n(lang, M_MT_VERDICT), wverd + 2);
+	padded(b, i18n(lang, M_LATENCY), 10);
+	padded(b, i18n(lang, M_LOSS), 9);
+	padded(b, "Jitter", 10);
+	add(b, "%s\n", i18n(lang, M_MT_ANSWER));
+	json_array_foreach(json_object_get(ev, "sites"), k, site) {
+		const char *n = json_string_value(json_object_get(site,
+		    "name"));
+		char rtt[32], loss[32], jit[32], ans[160];
+
+		ms_text(lang, json_object_get(site, "rtt"), rtt, sizeof(rtt));
+		pct_text(lang, json_object_get(site, "loss"), loss,
+		    sizeof(loss));
+		ms_text(lang, json_object_get(site, "jitter"), jit,
+		    sizeof(jit));
+		answer_text(lang, site, ans, sizeof(ans));
+		padded(b, n ? n : "?", wname + 2);
+		padded(b, verdict_text(lang, site), wverd + 2);
+		padded(b, rtt, 10);
+		padded(b, loss, 9);
+		padded(b, jit, 10);
+		add(b, "%s\n", ans);
+	}
+}
+
+static void
+thresholds_text(const struct conf *c, json_t *ev, struct text *b)
+{
+	static const char *const keys[] = { "loss_pct", "rtt_ms",
+		"jitter_ms" };
+	int lang = c->language;
+	json_t *th = json_object_get(ev, "thresholds");
+	char v[3][32];
+
+	for (int i = 0; i < 3; i++) {
+		double x = json_number_value(json_object_get(th, keys[i]));
+
+		i18n_number(lang, x, x == floor(x) ? 0 : 1, v[i],
+		    sizeof(v[i]));
+	}
+	add(b, "%s: ", i18n(lang, M_MT_THRESHOLDS));
+	add(b, i18n(lang, M_MT_LIMITS), v[0], v[1], v[2]);
+	add(b, "\n");
+}
+
+static char *
+meetings_url(const struct conf *c)
+{
+	size_t n;
+
+	if (c->base_url == NULL || *c->base_url == '\0')
+		return NULL;
+	n = strlen(c->base_url);
+	return xasprintf("%s%smeetings.html", c->base_url,
+	    c->base_url[n - 1] == '/' ? "" : "/");
+}
+
+void
+alert_meeting(const struct conf *c, json_t *ev, struct alert_text *out)
+{
+	int lang = c->language;
+	const char *name = json_string_value(json_object_get(ev, "name"));
+	time_t start = parse_iso(json_object_get(ev, "start"));
+	time_t checked = parse_iso(json_object_get(ev, "checked"));
+	time_t until = parse_iso(json_object_get(ev, "until"));
+	int ready = (int)json_integer_value(json_object_get(ev, "ready"));
+	int total = (int)json_integer_value(json_object_get(ev, "total"));
+	char hhmm[16] = "–", when[128] = "–", from[64], to[64], dur[64];
+	struct text s, b;
+	char *url;
+	struct tm tm;
+
+	text_init(&s);
+	text_init(&b);
+	if (start && localtime_r(&start, &tm)) {
+		char day[64];
+
+		strftime(hhmm, sizeof(hhmm), "%H:%M", &tm);
+		i18n_datetime(lang, start, day, sizeof(day));
+		snprintf(when, sizeof(when), "%s %s", i18n(lang, M_WDAY_SUN +
+		    tm.tm_wday), day);
+	}
+	add(&s, "[tramon] %s: ", i18n(lang, M_A_MEETING));
+	add(&s, i18n(lang, M_A_MEETING_N), name ? name : "?", hhmm, ready,
+	    total);
+	add(&b, i18n(lang, M_AS_MEETING), name ? name : "?", when, ready,
+	    total);
+	add(&b, "\n\n");
+	meeting_table(c, ev, &b);
+	add(&b, "\n");
+	thresholds_text(c, ev, &b);
+	i18n_datetime(lang, checked, from, sizeof(from));
+	i18n_datetime(lang, until, to, sizeof(to));
+	i18n_duration(lang, (long)(until - checked), dur, sizeof(dur));
+	add(&b, i18n(lang, M_MT_MEASURED), dur, from, to);
+	if (json_is_true(json_object_get(ev, "manual")))
+		add(&b, " (%s)", i18n(lang, M_MT_ASKED));
+	add(&b, ".\n");
+	if ((url = meetings_url(c)) != NULL)
+		add(&b, "\n%s: %s\n", i18n(lang, M_A_PAGE), url);
+	free(url);
+	footer(c, &b);
+	out->subject = s.p;
+	out->body = b.p;
+}
+
+json_t *
+alert_meeting_webhook_json(const struct conf *c, json_t *ev,
+    const struct alert_text *t)
+{
+	json_t *o = json_object();
+	const char *k;
+	json_t *v;
+	char *url = meetings_url(c);
+
+	json_object_foreach(ev, k, v)
+		if (strcmp(k, "time") != 0 && strcmp(k, "ts") != 0)
+			json_object_set(o, k, v);
+	json_object_set_new(o, "event", json_string("meeting"));
+	json_object_set_new(o, "district", jstr_or_null(c->name));
+	json_object_set_new(o, "url", jstr_or_null(url));
+	json_object_set_new(o, "subject", json_string(t->subject));
+	json_object_set_new(o, "text", json_string(t->body));
+	free(url);
 	return o;
 }

@@ -54,4 +54,19 @@ void alert_digest(const struct conf *, const struct tstatus *st,
 json_t *alert_digest_webhook_json(const struct conf *, time_t since,
     time_t until, json_t *events, const struct alert_text *);
 
+/*
+ * The readiness summary of a meeting check, from its journal event
+ * (meeting.c: {"name", "start", "checked", "until", "ready", "total",
+ * "thresholds", "sites": [{"target", "name", "verdict", "rtt", "loss",
+ * "jitter", "sent", "received", "status", "reason"}]}, sites not ready
+ * first): the subject counts the sites ready, the body has a table of
+ * them, the thresholds and a link to meetings.html.
+ */
+void alert_meeting(const struct conf *, json_t *ev, struct alert_text *);
+
+/* {"event": "meeting", the journal event's fields, "district", "url",
+ *  "subject", "text"} */
+json_t *alert_meeting_webhook_json(const struct conf *, json_t *ev,
+    const struct alert_text *);
+
 #endif /* TRAMON_ALERT_H */

@@ -344,14 +344,15 @@ has_children(int target)
 
 /* --- the digest after the monitor was cut off --------------------------- */
 
-/* Notices are folded; test mails, reports and digests go as they are. */
+/* Notices are folded; test mails, reports, digests and meeting
+ * readiness summaries go as they are. */
 static int
 digestible(const struct outbox_item *it)
 {
 	const char *k = outbox_item_kind(it);
 
 	return strcmp(k, "test") != 0 && strcmp(k, "digest") != 0 &&
-	    strncmp(k, "report", 6) != 0;
+	    strncmp(k, "report", 6) != 0 && strcmp(k, "meeting") != 0;
 }
 
 static time_t
@@ -726,6 +727,40 @@ alerts_test_email(const char *contact)
 	    "contact", contact), 0);
 	return json_pack("{s:b, s:s}", "ok", 1, "queued",
 	    "the test mail is in the outbox; its delivery is logged");
+}
+
+void
+alerts_meeting(const struct meeting_def *m, json_t *ev)
+{
+	struct alert_text t;
+	json_t *hook;
+	time_t now = time(NULL);
+
+	if (A.conf == NULL)
+		return;
+	alert_meeting(A.conf, ev, &t);
+	hook = alert_meeting_webhook_json(A.conf, ev, &t);
+	log_info("meeting \"%s\": readiness summary (%s)", m->name, t.subject);
+	for (char **id = m->notify; id && *id; id++) {
+		const struct contact *ct = find_contact(*id);
+		json_t *p;
+
+		if (ct == NULL)
+			continue;
+		if (ct->email && ct->email[0] && A.conf->smtp.present &&
+		    (p = email_payload(ct, NULL, &t, now, 0)) != NULL)
+			outbox_add(ct->id, "email", "meeting", NULL, NULL, p);
+		if (ct->webhook && *ct->webhook) {
+			char *body = json_dumps(hook, JSON_COMPACT);
+
+			p = json_pack("{s:s, s:s, s:I}", "url", ct->webhook,
+			    "json", body, "at", (json_int_t)now);
+			free(body);
+			outbox_add(ct->id, "webhook", "meeting", NULL, NULL, p);
+		}
+	}
+	json_decref(hook);
+	alert_text_free(&t);
 }
 
 unsigned

@@ -41,6 +41,11 @@ void alerts_state(const struct state_change *);
 void alerts_event(int target, const char *kind, const char *instance,
     const char *text, time_t at);
 
+/* The readiness summary of a meeting check (its journal event, see
+ * alert.h), to the meeting's contacts: outbox kind "meeting". */
+struct meeting_def;
+void alerts_meeting(const struct meeting_def *, json_t *ev);
+
 /* For the saved state (state.json's "alerts"). */
 json_t *alerts_save(void);
 

@@ -124,7 +124,8 @@ static const char *const maint_keys[] = {
 	"targets", "from", "to", "weekly", "reason", NULL
 };
 static const char *const meeting_keys[] = {
-	"name", "weekly", "from", "targets", "check_before", "notify", NULL
+	"name", "weekly", "from", "targets", "check_before", "notify",
+	"max_loss_pct", "max_rtt_ms", "max_jitter_ms", "duration", NULL
 };
 static const char *const report_keys[] = {
 	"monthly", "time", "send_to", "formats", "sla_pct", NULL
@@ -2157,12 +2158,18 @@ load_meeting(struct loader *ld, const config_setting_t *g, size_t i)
 	struct scope dsc = { ld, { ld->defaults, NULL }, { "defaults", NULL },
 	    ld->defaults, NULL, NULL };
 	const char *s;
+	double num;
 	long v;
 	int has_from, has_weekly;
 
 	m->targets = strv_new(0);
 	m->notify = strv_new(0);
 	m->check_before = 30;
+	m->duration = 3;
+	/* what a video conference stands: the usual advice for H.323/SIP */
+	m->max.loss_pct = 2;
+	m->max.rtt_ms = 300;
+	m->max.jitter_ms = 30;
 	if (!config_setting_is_group(g)) {
 		wrong_type(ld, g, "meetings", ctx, E_GROUP);
 		free(ctx);
@@ -2176,6 +2183,14 @@ load_meeting(struct loader *ld, const config_setting_t *g, size_t i)
 	get_target_refs(&sc, "targets", &m->targets);
 	if (get_int(&sc, "check_before", 0, 1440, &v) == 1)
 		m->check_before = (int)v;
+	if (get_int(&sc, "duration", 1, 30, &v) == 1)
+		m->duration = (int)v;
+	if (get_num(&sc, "max_loss_pct", 0, 100, &num) == 1)
+		m->max.loss_pct = num;
+	if (get_num(&sc, "max_rtt_ms", 0, 600000, &num) == 1)
+		m->max.rtt_ms = num;
+	if (get_num(&sc, "max_jitter_ms", 0, 600000, &num) == 1)
+		m->max.jitter_ms = num;
 	/* without its own list it goes where target alerts go */
 	if (get_contacts(&sc, "notify", &m->notify) == 0 && ld->defaults)
 		get_contacts(&dsc, "notify", &m->notify);
@@ -2230,6 +2245,54 @@ load_schedules(struct loader *ld)
 		}
 	}
 	tz_leave(&z);
+}
+
+/*
+ * A meeting check probes its targets every MEETING_INTERVAL_S at most.
+ * Probes derive their pacing from the interval when configured (ping
+ * spreads its echoes over it), so each target a meeting names gets a
+ * second configure() with the shorter interval: probe data of its own,
+ * whose rounds never mix with the target's regular ones.
+ */
+static void
+meeting_probe(struct loader *ld, const config_setting_t *tl, int i)
+{
+	struct target_def *d = &ld->conf->targets[i];
+	struct tm_cfg cfg;
+
+	if (d->meet_conf || d->probe == NULL || d->probe_conf == NULL)
+		return;
+	d->meet_pub = d->pub;
+	if (d->pub.interval > MEETING_INTERVAL_S &&
+	    d->pub.timeout < MEETING_INTERVAL_S)
+		d->meet_pub.interval = MEETING_INTERVAL_S;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.sc = (struct scope){ ld, { config_setting_get_elem(tl,
+	    (unsigned)i), ld->defaults }, { ld->aux[i].ctx, "defaults" },
+	    config_setting_get_elem(tl, (unsigned)i), NULL, NULL };
+	d->meet_conf = d->probe->ops->configure(probe_host(), &cfg,
+	    &d->meet_pub);
+	cfg_release(&cfg);
+	if (d->meet_conf == NULL)
+		report_at(ld, cfg.sc.anchor, "%s: rejected by the %s probe for "
+		    "a meeting check (interval %g s)", ld->aux[i].ctx,
+		    d->probe->ops->name, d->meet_pub.interval);
+}
+
+static void
+meeting_probes(struct loader *ld)
+{
+	const config_setting_t *tl = section(ld, "targets", 0);
+	struct conf *c = ld->conf;
+
+	if (ld->problems > 0 || tl == NULL)
+		return;
+	for (size_t k = 0; k < c->nmeetings; k++)
+		for (char **id = c->meetings[k].targets; id && *id; id++)
+			for (size_t i = 0; i < c->ntargets; i++)
+				if (strcmp(*id, "*") == 0 ||
+				    strcmp(*id, c->targets[i].pub.id) == 0)
+					meeting_probe(ld, tl, (int)i);
 }
 
 static void
@@ -2379,6 +2442,7 @@ conf_load(const char *path, conf_error_fn *errfn, void *arg)
 		load_targets(&ld);
 		load_schedules(&ld);
 		load_reports(&ld);
+		meeting_probes(&ld);
 	}
 
 	for (size_t i = 0; i < c->ntargets && ld.aux; i++)
@@ -2404,6 +2468,8 @@ conf_free(struct conf *c)
 
 		if (d->probe && d->probe_conf)
 			d->probe->ops->release(d->probe_conf);
+		if (d->probe && d->meet_conf)
+			d->probe->ops->release(d->meet_conf);
 		def_clear(d);
 	}
 	free(c->targets);

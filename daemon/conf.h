@@ -38,6 +38,10 @@ struct target_def {
 	int repeat_minutes;
 	const struct probe *probe;
 	void *probe_conf;           /* from the probe's configure() */
+	/* A meeting check probes the target faster, with probe data of
+	 * its own (made only for targets a meeting names; else NULL). */
+	struct tm_target_conf meet_pub;  /* strings are pub's */
+	void *meet_conf;
 	char *file;                 /* where the target was defined */
 	int line;
 	/* Digest of every setting, to tell on reload whether a target
@@ -83,7 +87,12 @@ struct meeting_def {
 	char **targets;
 	int check_before;           /* minutes */
 	char **notify;
+	int duration;               /* minutes of probing at a raised rate */
+	struct thresholds max;      /* above any of them: at risk */
 };
+
+/* Seconds between a meeting check's rounds of a target (at most). */
+#define MEETING_INTERVAL_S 10
 
 struct reports_conf {
 	int monthly;

@@ -218,6 +218,47 @@ static const char *const catalog[M_COUNT][2] = {
 				  "To stop the reminders: tramonctl ack" },
 	[M_A_FOOTER] =		{ "tramon – giám sát mạng", "tramon – network "
 				  "monitoring" },
+
+	[M_MEETINGS] =		{ "Họp trực tuyến", "Meetings" },
+	[M_MT_SITE] =		{ "Điểm cầu", "Site" },
+	[M_MT_VERDICT] =	{ "Đánh giá", "Verdict" },
+	[M_MT_ANSWER] =		{ "Trả lời", "Answer" },
+	[M_MT_READY] =		{ "Sẵn sàng", "Ready" },
+	[M_MT_AT_RISK] =	{ "Có nguy cơ", "At risk" },
+	[M_MT_NOT_REACHABLE] =	{ "Không kết nối được", "Not reachable" },
+	[M_MT_SCHEDULE] =	{ "Lịch họp", "Schedule" },
+	[M_MT_WEEKLY] =		{ "%s hằng tuần, lúc %s", "Every %s at %s" },
+	[M_MT_NEXT] =		{ "Cuộc họp tới", "Next meeting" },
+	[M_MT_CHECK_AT] =	{ "Kiểm tra sẵn sàng lúc", "Readiness check at" },
+	[M_MT_NO_MORE] =	{ "Không còn cuộc họp nào sắp tới",
+				  "No meeting ahead" },
+	[M_MT_LAST] =		{ "Lần kiểm tra gần nhất", "Last check" },
+	[M_MT_NOT_CHECKED] =	{ "Chưa kiểm tra lần nào", "Not checked yet" },
+	[M_MT_CHECKING] =	{ "Đang kiểm tra…", "Checking now…" },
+	[M_MT_NONE] =		{ "Chưa có cuộc họp nào được cấu hình",
+				  "No meetings are configured" },
+	[M_MT_THRESHOLDS] =	{ "Ngưỡng", "Thresholds" },
+	[M_MT_LIMITS] =		{ "mất gói ≤ %s %%, độ trễ ≤ %s ms, jitter ≤ "
+				  "%s ms", "loss ≤ %s %%, rtt ≤ %s ms, jitter ≤ "
+				  "%s ms" },
+	[M_MT_MEASURED] =	{ "Đo trong %s, từ %s đến %s",
+				  "Measured for %s, from %s to %s" },
+	[M_MT_ASKED] =		{ "kiểm tra theo yêu cầu", "asked for" },
+	[M_MT_READY_N] =	{ "%d/%d điểm sẵn sàng", "%d of %d sites ready" },
+	[M_A_MEETING] =		{ "SẴN SÀNG HỌP", "MEETING READINESS" },
+	[M_A_MEETING_N] =	{ "%s %s – %d/%d điểm sẵn sàng",
+				  "%s at %s – %d of %d sites ready" },
+	[M_AS_MEETING] =	{ "Kiểm tra trước cuộc họp \"%s\" (%s): %d/%d "
+				  "điểm cầu sẵn sàng.",
+				  "Readiness check before the meeting \"%s\" "
+				  "(%s): %d of %d sites ready." },
+	[M_WDAY_SUN] =		{ "Chủ nhật", "Sunday" },
+	[M_WDAY_MON] =		{ "Thứ Hai", "Monday" },
+	[M_WDAY_TUE] =		{ "Thứ Ba", "Tuesday" },
+	[M_WDAY_WED] =		{ "Thứ Tư", "Wednesday" },
+	[M_WDAY_THU] =		{ "Thứ Năm", "Thursday" },
+	[M_WDAY_FRI] =		{ "Thứ Sáu", "Friday" },
+	[M_WDAY_SAT] =		{ "Thứ Bảy", "Saturday" },
 };
 
 const char *

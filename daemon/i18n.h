@@ -178,6 +178,39 @@ enum msg {
 	M_A_ACK_HINT,           /* how to stop reminders */
 	M_A_FOOTER,             /* "tramon, network monitoring of" */
 
+	/* meetings: the page, the readiness mail, tramonctl */
+	M_MEETINGS,             /* navigation and page title */
+	M_MT_SITE,              /* column heads */
+	M_MT_VERDICT,
+	M_MT_ANSWER,            /* what a sip/http endpoint answered */
+	M_MT_READY,             /* verdicts, in meeting.h's MV_* order */
+	M_MT_AT_RISK,
+	M_MT_NOT_REACHABLE,
+	M_MT_SCHEDULE,
+	M_MT_WEEKLY,            /* "%s" weekday, "%s" HH:MM */
+	M_MT_NEXT,              /* the next meeting starts */
+	M_MT_CHECK_AT,          /* its readiness check begins */
+	M_MT_NO_MORE,           /* a one-off meeting in the past */
+	M_MT_LAST,              /* heading of the last check's table */
+	M_MT_NOT_CHECKED,
+	M_MT_CHECKING,
+	M_MT_NONE,              /* no meetings configured */
+	M_MT_THRESHOLDS,        /* then loss, rtt, jitter limits */
+	M_MT_LIMITS,            /* "%s" loss %, "%s" rtt ms, "%s" jitter ms */
+	M_MT_MEASURED,          /* "%s" duration, "%s" from, "%s" to */
+	M_MT_ASKED,             /* a check asked for with tramonctl */
+	M_MT_READY_N,           /* "%d/%d điểm sẵn sàng" */
+	M_A_MEETING,            /* subject prefix */
+	M_A_MEETING_N,          /* "%s" name, "%s" HH:MM, "%d" ready, "%d" all */
+	M_AS_MEETING,           /* "%s" name, "%s" start, "%d" ready, "%d" all */
+	M_WDAY_SUN,             /* weekdays, sunday first (struct tm) */
+	M_WDAY_MON,
+	M_WDAY_TUE,
+	M_WDAY_WED,
+	M_WDAY_THU,
+	M_WDAY_FRI,
+	M_WDAY_SAT,
+
 	M_COUNT
 };
 

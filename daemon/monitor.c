@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "journal.h"
 #include "log.h"
+#include "meeting.h"
 #include "monitor.h"
 #include "probe.h"
 #include "scheduler.h"
@@ -512,6 +513,7 @@ snapshot(void)
 		o->why = e->why ? xstrdup(e->why) : NULL;
 	}
 	s->nevents = M.nrecent;
+	meeting_snapshot(s);
 	return s;
 }
 
@@ -612,9 +614,18 @@ round_event(void *owner, const char *kind, const char *instance,
     const char *text)
 {
 	struct target_rt *rt = owner;
-	const struct target_def *d = &M.conf->targets[rt->idx];
-	json_t *ev = json_object();
+	const struct target_def *d;
+	json_t *ev;
+	size_t i;
 
+	/* a meeting check's rounds are not the target's own: what they
+	 * find, the target's next round finds too */
+	for (i = 0; i < M.conf->ntargets && M.rt[i] != rt; i++)
+		continue;
+	if (i == M.conf->ntargets)
+		return;
+	d = &M.conf->targets[rt->idx];
+	ev = json_object();
 	json_object_set_new(ev, "event", json_string(kind));
 	json_object_set_new(ev, "target", json_string(d->pub.id));
 	if (instance)
@@ -742,6 +753,7 @@ monitor_start(struct event_base *base, struct conf *conf)
 	evtimer_add(M.web_timer, &tv);	/* first pages right away */
 	tv.tv_sec = SAVE_EVERY_S;
 	evtimer_add(M.save_timer, &tv);
+	meeting_start(base, conf, M.st, web_soon);
 	log_info("monitoring %zu target(s)%s", conf->ntargets,
 	    restored ? ", states restored" : "");
 	return 0;
@@ -808,6 +820,7 @@ monitor_reload(struct conf *nc)
 	M.conf = nc;
 	model_init();
 	alerts_reconf(nc, M.st);
+	meeting_reconf(nc, M.st);	/* before the old conf goes */
 	for (size_t i = 0; i < nc->ntargets; i++)
 		if (nrt[i]->sched == NULL)
 			rt_start(nrt[i]);
@@ -839,6 +852,7 @@ monitor_stop(void)
 		rt_free(M.rt[i]);
 	free(M.rt);
 	M.rt = NULL;
+	meeting_stop();
 
 	ev = json_object();
 	json_object_set_new(ev, "event", json_string("stop"));

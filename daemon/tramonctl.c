@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -37,7 +39,11 @@ usage(void)
 	    "  maintenance end TARGET\n"
 	    "  maintenance list\n"
 	    "  test-email CONTACT\n"
-	    "                    send a test mail the way alerts go\n");
+	    "                    send a test mail the way alerts go\n"
+	    "  meeting list      meetings, their next start and check\n"
+	    "  meeting check NAME [--minutes N] [--no-mail]\n"
+	    "                    check a meeting's sites now, print the table;\n"
+	    "                    exit 0 if every site is ready, 1 if not\n");
 	exit(EX_USAGE);
 }
 
@@ -228,6 +234,157 @@ cmd_status(const struct conf *c, int as_json)
 	return EX_OK;
 }
 
+/* A site's figure: "12.3 ms", "5.1%", "-". */
+static void
+fmt_num(json_t *v, const char *unit, char *buf, size_t len)
+{
+	if (json_is_number(v))
+		snprintf(buf, len, "%.1f%s", json_number_value(v), unit);
+	else
+		snprintf(buf, len, "-");
+}
+
+static void
+print_meeting_table(json_t *ev)
+{
+	json_t *site;
+	size_t i;
+
+	printf("%-18s %-14s %10s %7s %10s %9s  %s\n", "TARGET", "VERDICT",
+	    "RTT", "LOSS", "JITTER", "ANSWERS", "STATUS");
+	json_array_foreach(json_object_get(ev, "sites"), i, site) {
+		json_t *st = json_object_get(site, "status");
+		const char *why = json_string_value(json_object_get(site,
+		    "reason"));
+		char rtt[24], loss[16], jit[24], ans[32], status[128];
+
+		fmt_num(json_object_get(site, "rtt"), " ms", rtt, sizeof(rtt));
+		fmt_num(json_object_get(site, "loss"), "%", loss, sizeof(loss));
+		fmt_num(json_object_get(site, "jitter"), " ms", jit,
+		    sizeof(jit));
+		snprintf(ans, sizeof(ans), "%lld/%lld", (long long)
+		    json_integer_value(json_object_get(site, "received")),
+		    (long long)json_integer_value(json_object_get(site,
+		    "sent")));
+		if (json_is_integer(st))
+			snprintf(status, sizeof(status), "%lld",
+			    (long long)json_integer_value(st));
+		else
+			snprintf(status, sizeof(status), "%s", why ? why : "-");
+		printf("%-18s %-14s %10s %7s %10s %9s  %s\n",
+		    json_string_value(json_object_get(site, "target")),
+		    json_string_value(json_object_get(site, "verdict")), rtt,
+		    loss, jit, ans, status);
+	}
+	printf("%lld of %lld site(s) ready\n", (long long)json_integer_value(
+	    json_object_get(ev, "ready")), (long long)json_integer_value(
+	    json_object_get(ev, "total")));
+}
+
+/* Start a check, wait for its end (polling the daemon, bounded), print
+ * the table: 0 if every site is ready, 1 if not. */
+static int
+cmd_meeting_check(const struct conf *c, const char *name, long minutes,
+    int mail)
+{
+	json_t *r, *res;
+	json_int_t id;
+	time_t until, deadline;
+	char when[32];
+	int rc;
+
+	r = call_req(c, json_pack("{s:s, s:s, s:I, s:b}", "cmd",
+	    "meeting-check", "name", name, "minutes", (json_int_t)minutes,
+	    "mail", mail));
+	id = json_integer_value(json_object_get(r, "id"));
+	until = (time_t)json_integer_value(json_object_get(r, "until"));
+	local_time(json_object_get(r, "until"), when, sizeof(when));
+	fprintf(stderr, "%s: checking until %s%s\n", name, when,
+	    json_is_true(json_object_get(r, "mail")) ?
+	    " (the summary is mailed as well)" : "");
+	json_decref(r);
+	/* the end of the window, the last rounds, and then some */
+	deadline = until + 120;
+	for (;;) {
+		r = call_req(c, json_pack("{s:s, s:s, s:I}", "cmd",
+		    "meeting-result", "name", name, "id", id));
+		if (json_is_true(json_object_get(r, "done")))
+			break;
+		json_decref(r);
+		if (time(NULL) > deadline) {
+			fprintf(stderr, "tramonctl: %s: no result two "
+			    "minutes after the check's end\n", name);
+			return EX_UNAVAILABLE;
+		}
+		sleep(1);
+	}
+	res = json_object_get(r, "result");
+	print_meeting_table(res);
+	rc = json_integer_value(json_object_get(res, "ready")) ==
+	    json_integer_value(json_object_get(res, "total")) ? 0 : 1;
+	json_decref(r);
+	return rc;
+}
+
+static int
+cmd_meeting(const struct conf *c, int argc, char **argv)
+{
+	json_t *r, *m;
+	size_t i;
+	char start[32], check[32];
+
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		r = call(c, "meeting-list");
+		printf("%-16s %-16s %-16s %-8s %s\n", "SCHEDULE", "NEXT START",
+		    "NEXT CHECK", "LAST", "NAME");
+		json_array_foreach(json_object_get(r, "meetings"), i, m) {
+			json_t *last = json_object_get(m, "last");
+			char l[24] = "-";
+
+			local_time(json_object_get(m, "next_start"), start,
+			    sizeof(start));
+			local_time(json_object_get(m, "next_check"), check,
+			    sizeof(check));
+			if (json_is_true(json_object_get(m, "running")))
+				snprintf(l, sizeof(l), "running");
+			else if (last)
+				snprintf(l, sizeof(l), "%lld/%lld",
+				    (long long)json_integer_value(
+				    json_object_get(last, "ready")),
+				    (long long)json_integer_value(
+				    json_object_get(last, "total")));
+			printf("%-16s %-16s %-16s %-8s %s\n", json_string_value(
+			    json_object_get(m, "schedule")), start, check, l,
+			    json_string_value(json_object_get(m, "name")));
+		}
+		json_decref(r);
+		return EX_OK;
+	}
+	if (argc >= 3 && strcmp(argv[1], "check") == 0) {
+		long minutes = 1;
+		int mail = 1;
+
+		for (int k = 3; k < argc; k++) {
+			char *end;
+
+			if (strcmp(argv[k], "--no-mail") == 0)
+				mail = 0;
+			else if (strcmp(argv[k], "--minutes") == 0 &&
+			    k + 1 < argc) {
+				minutes = strtol(argv[++k], &end, 10);
+				if (*end || minutes < 1 || minutes > 30) {
+					fprintf(stderr, "tramonctl: --minutes "
+					    "takes 1 to 30\n");
+					return EX_USAGE;
+				}
+			} else
+				usage();
+		}
+		return cmd_meeting_check(c, argv[2], minutes, mail);
+	}
+	usage();
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -256,6 +413,9 @@ main(int argc, char *argv[])
 		    path);
 		exit(EX_CONFIG);
 	}
+	/* times are shown as tramond has them, in daemon.timezone */
+	setenv("TZ", c->timezone, 1);
+	tzset();
 	if (strcmp(cmd, "status") == 0) {
 		int as_json = argc == 2 && strcmp(argv[1], "--json") == 0;
 
@@ -275,6 +435,8 @@ main(int argc, char *argv[])
 		rc = EX_OK;
 	} else if (strcmp(cmd, "maintenance") == 0) {
 		rc = cmd_maintenance(c, argc, argv);
+	} else if (strcmp(cmd, "meeting") == 0) {
+		rc = cmd_meeting(c, argc, argv);
 	} else if (strcmp(cmd, "test-email") == 0 && argc == 2) {
 		json_t *r = call_req(c, json_pack("{s:s, s:s}", "cmd",
 		    "test-email", "contact", argv[1]));

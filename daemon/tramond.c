@@ -32,6 +32,7 @@
 #include "httpd.h"
 #include "journal.h"
 #include "log.h"
+#include "meeting.h"
 #include "monitor.h"
 #include "privs.h"
 #include "probe.h"
@@ -203,6 +204,19 @@ control(const char *cmd, json_t *req)
 		return alerts_maintenance_list();
 	if (strcmp(cmd, "test-email") == 0)
 		return alerts_test_email(str_of(req, "contact"));
+	if (strcmp(cmd, "meeting-list") == 0)
+		return meeting_list();
+	if (strcmp(cmd, "meeting-check") == 0) {
+		json_t *v = json_object_get(req, "minutes");
+		json_int_t min = json_is_integer(v) ? json_integer_value(v) :
+		    1;
+
+		return meeting_check(str_of(req, "name"), min < 0 || min > 1000 ?
+		    -1 : (int)min, !json_is_false(json_object_get(req, "mail")));
+	}
+	if (strcmp(cmd, "meeting-result") == 0)
+		return meeting_result(str_of(req, "name"),
+		    json_integer_value(json_object_get(req, "id")));
 	return json_pack("{s:b, s:s+}", "ok", 0, "error", "unknown command: ",
 	    cmd);
 }

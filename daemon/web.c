@@ -74,6 +74,11 @@ web_snapshot_free(struct web_snapshot *s)
 		free(s->events[i].instance);
 		free(s->events[i].why);
 	}
+	for (size_t i = 0; i < s->nmeetings; i++) {
+		free(s->meetings[i].name);
+		json_decref(s->meetings[i].last);
+	}
+	free(s->meetings);
 	free(s->targets);
 	free(s->events);
 	free(s->district);
@@ -835,6 +840,13 @@ write_pages(const struct web_snapshot *s, const struct web_info *info,
 	buf_init(&b);
 	webpage_events(&b, s);
 	path = xasprintf("%s/events.html", s->web_dir);
+	write_file(path, b.p, b.len);
+	free(path);
+	buf_free(&b);
+
+	buf_init(&b);
+	webpage_meetings(&b, s);
+	path = xasprintf("%s/meetings.html", s->web_dir);
 	write_file(path, b.p, b.len);
 	free(path);
 	buf_free(&b);

@@ -1,5 +1,6 @@
 /*
  * The static web site in web_dir: index.html, t/ID.html, events.html,
+ * meetings.html,
  * status.json, the graphs (PNG files in g/) and the stylesheet.  Rendered from a
  * snapshot of the monitor's state by a worker thread, never on the event
  * loop; every file is replaced atomically (write + rename).
@@ -9,6 +10,8 @@
 
 #include <stddef.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "state.h"
 #include "stats.h"
@@ -61,6 +64,19 @@ struct web_event {
 	char *why;                /* NULL if none */
 };
 
+/* A scheduled meeting (meetings.html). */
+struct web_meeting {
+	char *name;
+	int weekly, wday, start_min;  /* weekly: 0 = sunday, minutes */
+	time_t from;                  /* one-off */
+	int check_before, duration;   /* minutes */
+	double max_loss_pct, max_rtt_ms, max_jitter_ms;
+	time_t next_start, next_check; /* 0 = none ahead */
+	int running;                  /* a check is probing now */
+	json_t *last;                 /* the last check's journal event
+	                               * (the renderer's own copy), or NULL */
+};
+
 struct web_snapshot {
 	time_t generated;
 	char *district;           /* daemon.name */
@@ -72,6 +88,8 @@ struct web_snapshot {
 	size_t ntargets;          /* in configuration order */
 	struct web_event *events; /* newest first */
 	size_t nevents;
+	struct web_meeting *meetings; /* in configuration order */
+	size_t nmeetings;
 };
 
 /* Start the renderer (its worker thread). `asset_dir` holds tramon.css. */

@@ -11,6 +11,7 @@
 #include "graph.h"
 #include "i18n.h"
 #include "log.h"
+#include "meeting.h"
 #include "util.h"
 #include "webpage.h"
 
@@ -587,11 +588,14 @@ page_head(struct buf *b, const struct web_snapshot *s, const char *title,
 	buf_printf(b, "</a> <span class=\"app\">%s</span></p>\n",
 	    i18n(lang, M_APP_TITLE));
 	buf_printf(b, "<nav class=\"nav\"><a href=\"%sindex.html\"%s>%s</a>"
-	    "<a href=\"%sevents.html\"%s>%s</a></nav>\n", root,
+	    "<a href=\"%sevents.html\"%s>%s</a>"
+	    "<a href=\"%smeetings.html\"%s>%s</a></nav>\n", root,
 	    current == 0 ? " aria-current=\"page\"" : "",
 	    i18n(lang, M_OVERVIEW), root,
 	    current == 1 ? " aria-current=\"page\"" : "",
-	    i18n(lang, M_EVENTS));
+	    i18n(lang, M_EVENTS), root,
+	    current == 2 ? " aria-current=\"page\"" : "",
+	    i18n(lang, M_MEETINGS));
 	buf_printf(b, "<p class=\"updated\">%s ", i18n(lang, M_UPDATED_AT));
 	time_tag(b, lang, s->generated);
 	buf_add(b, "</p>\n</div></header>\n<main class=\"wrap\">\n");
@@ -1153,6 +1157,210 @@ webpage_events(struct buf *b, const struct web_snapshot *s)
 	page_head(b, s, i18n(lang, M_EVENTS), "", 1);
 	buf_printf(b, "<h1>%s</h1>\n", i18n(lang, M_RECENT_EVENTS));
 	events_table(b, s, "t/", NULL, NULL, (size_t)-1);
+	page_foot(b, s, "");
+}
+
+/* --- meetings.html */
+
+static void fact(struct buf *, int, int);
+
+/* A verdict as a badge in its state's colours. */
+static void
+verdict_badge(struct buf *b, int lang, int v)
+{
+	static const enum tstate as[MV_COUNT] = {
+		[MV_READY] = TS_UP,
+		[MV_AT_RISK] = TS_DEGRADED,
+		[MV_NOT_REACHABLE] = TS_DOWN,
+	};
+	enum tstate st = v >= 0 && v < MV_COUNT ? as[v] : TS_UNKNOWN;
+
+	buf_printf(b, "<span class=\"badge st-%s\"><span class=\"sym\" "
+	    "aria-hidden=\"true\">%s</span>" NBSP "%s</span>",
+	    state_class(st), state_sym[st], v >= 0 && v < MV_COUNT ?
+	    i18n(lang, M_MT_READY + v) : "?");
+}
+
+static time_t
+iso_time(json_t *v)
+{
+	const char *s = json_string_value(v);
+	struct tm tm;
+	long off;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S%z", &tm) == NULL)
+		return 0;
+	/* timegm() resets tm_gmtoff: read it first */
+	off = tm.tm_gmtoff;
+	return timegm(&tm) - off;
+}
+
+static double
+jnum(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void
+meeting_row(struct buf *b, const struct web_snapshot *s, json_t *site)
+{
+	int lang = s->language;
+	const char *id = json_string_value(json_object_get(site, "target"));
+	const char *name = json_string_value(json_object_get(site, "name"));
+	const char *why = json_string_value(json_object_get(site, "reason"));
+	json_t *st = json_object_get(site, "status");
+	int v = meeting_verdict_parse(json_string_value(json_object_get(site,
+	    "verdict")));
+	static const char *const cls[MV_COUNT] = { "up", "degraded", "down" };
+	char num[64];
+
+	buf_printf(b, "<tr class=\"st-%s\">", v >= 0 ? cls[v] : "unknown");
+	cell_open(b, "state", lang, M_MT_VERDICT);
+	verdict_badge(b, lang, v);
+	buf_add(b, "</td>");
+	cell_open(b, "name", lang, M_MT_SITE);
+	if (id && find_target(s, id)) {
+		buf_add(b, "<a href=\"");
+		target_href(b, "t/", id);
+		buf_add(b, "\">");
+		buf_html(b, name ? name : id);
+		buf_add(b, "</a>");
+	} else
+		buf_html(b, name ? name : id ? id : "?");
+	buf_add(b, "</td>");
+	cell_open(b, "num", lang, M_LATENCY_MEDIAN);
+	fmt_ms(lang, jnum(site, "rtt") / 1e3, num, sizeof(num));
+	buf_printf(b, "%s</td>", num);
+	cell_open(b, "num", lang, M_LOSS);
+	fmt_loss(lang, jnum(site, "loss"), num, sizeof(num));
+	buf_printf(b, "%s</td>", num);
+	cell_open(b, "num", lang, M_JITTER);
+	fmt_ms(lang, jnum(site, "jitter") / 1e3, num, sizeof(num));
+	buf_printf(b, "%s</td>", num);
+	cell_open(b, "answer", lang, M_MT_ANSWER);
+	if (json_is_integer(st))
+		buf_printf(b, "%lld", (long long)json_integer_value(st));
+	else if (why)
+		buf_reason(b, lang, why);
+	else
+		buf_add(b, "–");
+	buf_add(b, "</td></tr>\n");
+}
+
+static void
+meeting_last(struct buf *b, const struct web_snapshot *s, json_t *ev)
+{
+	int lang = s->language;
+	time_t from = iso_time(json_object_get(ev, "checked"));
+	time_t to = iso_time(json_object_get(ev, "until"));
+	json_t *site;
+	size_t k;
+	char d[64];
+
+	buf_printf(b, "<h3>%s</h3>\n<p class=\"headline\">", i18n(lang,
+	    M_MT_LAST));
+	buf_printf(b, i18n(lang, M_MT_READY_N), (int)json_integer_value(
+	    json_object_get(ev, "ready")), (int)json_integer_value(
+	    json_object_get(ev, "total")));
+	i18n_duration(lang, (long)(to - from), d, sizeof(d));
+	buf_add(b, " · ");
+	/* "Đo trong %s, từ %s đến %s": the times as <time> tags */
+	{
+		const char *fmt = i18n(lang, M_MT_MEASURED);
+		int arg = 0;
+
+		for (const char *p = fmt; *p; p++) {
+			if (p[0] == '%' && p[1] == 's') {
+				if (arg == 0)
+					buf_html(b, d);
+				else
+					time_tag(b, lang, arg == 1 ? from : to);
+				arg++;
+				p++;
+			} else
+				buf_addn(b, p, 1);
+		}
+	}
+	if (json_is_true(json_object_get(ev, "manual")))
+		buf_printf(b, " (%s)", i18n(lang, M_MT_ASKED));
+	buf_add(b, "</p>\n<table class=\"targets meeting\">\n<thead><tr>");
+	buf_printf(b, "<th class=\"c-state\">%s</th><th>%s</th>"
+	    "<th class=\"c-rtt num\">%s</th><th class=\"c-loss num\">%s</th>"
+	    "<th class=\"c-jitter num\">%s</th><th class=\"c-since\">%s</th>"
+	    "</tr></thead>\n<tbody>\n", i18n(lang, M_MT_VERDICT),
+	    i18n(lang, M_MT_SITE), i18n(lang, M_LATENCY_MEDIAN),
+	    i18n(lang, M_LOSS), i18n(lang, M_JITTER),
+	    i18n(lang, M_MT_ANSWER));
+	json_array_foreach(json_object_get(ev, "sites"), k, site)
+		meeting_row(b, s, site);
+	buf_add(b, "</tbody>\n</table>\n");
+}
+
+static void
+meeting_section(struct buf *b, const struct web_snapshot *s,
+    const struct web_meeting *m)
+{
+	int lang = s->language;
+	char v[64], w[64], x[64];
+
+	buf_add(b, "<section class=\"meeting\">\n<h2>");
+	buf_html(b, m->name);
+	buf_add(b, "</h2>\n<dl class=\"facts\">\n");
+	fact(b, lang, M_MT_SCHEDULE);
+	if (m->weekly) {
+		snprintf(w, sizeof(w), "%02d:%02d", m->start_min / 60,
+		    m->start_min % 60);
+		buf_printf(b, i18n(lang, M_MT_WEEKLY), i18n(lang, M_WDAY_SUN +
+		    (m->wday >= 0 && m->wday < 7 ? m->wday : 0)), w);
+	} else
+		time_tag(b, lang, m->from);
+	buf_add(b, "</dd></div>\n");
+	fact(b, lang, M_MT_NEXT);
+	if (m->next_start)
+		time_tag(b, lang, m->next_start);
+	else
+		buf_add(b, i18n(lang, M_MT_NO_MORE));
+	buf_add(b, "</dd></div>\n");
+	if (m->next_start) {
+		fact(b, lang, M_MT_CHECK_AT);
+		time_tag(b, lang, m->next_check);
+		i18n_duration(lang, (long)m->duration * 60, v, sizeof(v));
+		buf_printf(b, " (%s)</dd></div>\n", v);
+	}
+	fact(b, lang, M_MT_THRESHOLDS);
+	i18n_number(lang, m->max_loss_pct, m->max_loss_pct ==
+	    floor(m->max_loss_pct) ? 0 : 1, v, sizeof(v));
+	i18n_number(lang, m->max_rtt_ms, 0, w, sizeof(w));
+	i18n_number(lang, m->max_jitter_ms, 0, x, sizeof(x));
+	buf_printf(b, "%s ≤ %s%%<br>%s ≤ %s" NBSP "ms<br>%s ≤ %s" NBSP "ms"
+	    "</dd></div>\n</dl>\n", i18n(lang, M_LOSS), v,
+	    i18n(lang, M_LATENCY), w, i18n(lang, M_JITTER), x);
+	if (m->running)
+		buf_printf(b, "<p class=\"headline\">%s</p>\n",
+		    i18n(lang, M_MT_CHECKING));
+	if (m->last)
+		meeting_last(b, s, m->last);
+	else
+		buf_printf(b, "<p class=\"none\">%s</p>\n",
+		    i18n(lang, M_MT_NOT_CHECKED));
+	buf_add(b, "</section>\n");
+}
+
+void
+webpage_meetings(struct buf *b, const struct web_snapshot *s)
+{
+	int lang = s->language;
+
+	page_head(b, s, i18n(lang, M_MEETINGS), "", 2);
+	buf_printf(b, "<h1>%s</h1>\n", i18n(lang, M_MEETINGS));
+	if (s->nmeetings == 0)
+		buf_printf(b, "<p class=\"none\">%s</p>\n",
+		    i18n(lang, M_MT_NONE));
+	for (size_t i = 0; i < s->nmeetings; i++)
+		meeting_section(b, s, &s->meetings[i]);
 	page_foot(b, s, "");
 }
 

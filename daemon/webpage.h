@@ -2,7 +2,8 @@
  * The HTML pages of the static web site, written into a growable
  * buffer: the overview (index.html), one page per target (t/ID.html),
  * one per instance of a target, such as a switch port (t/ID/PORT.html,
- * PORT made safe for a file name), and the event list (events.html).
+ * PORT made safe for a file name), the event list (events.html) and the
+ * meetings (meetings.html).
  * Pure text production, no I/O: web.c gathers what the pages show
  * (uptime, which graphs exist) and writes the files.
  *
@@ -64,5 +65,7 @@ void webpage_target(struct buf *, const struct web_snapshot *, size_t i,
 void webpage_port(struct buf *, const struct web_snapshot *, size_t i,
     size_t k, const struct web_info *info);
 void webpage_events(struct buf *, const struct web_snapshot *);
+/* meetings.html: each meeting, its next check, its last check's table. */
+void webpage_meetings(struct buf *, const struct web_snapshot *);
 
 #endif /* TRAMON_WEBPAGE_H */

@@ -43,6 +43,7 @@ WORDS = {
         "up": "Hoạt động", "degraded": "Suy giảm", "down": "Mất kết nối",
         "unreachable": "Không truy cập được", "maintenance": "Bảo trì",
         "unknown": "Chưa rõ", "overview": "Tổng quan", "events": "Sự kiện",
+        "meetings": "Họp trực tuyến",
         "attention": "Cần chú ý", "total": "Tổng số", "since": "Từ lúc",
         "updated": "Cập nhật lúc", "all_up":
         "Tất cả điểm giám sát đều hoạt động bình thường", "json": "Dữ liệu JSON",
@@ -52,6 +53,7 @@ WORDS = {
         "up": "Up", "degraded": "Degraded", "down": "Down",
         "unreachable": "Unreachable", "maintenance": "Maintenance",
         "unknown": "Unknown", "overview": "Overview", "events": "Events",
+        "meetings": "Meetings",
         "attention": "Needs attention", "total": "Total", "since": "Since",
         "updated": "Updated at", "all_up": "All targets are up",
         "json": "JSON data", "parent": "Reached through",
@@ -274,8 +276,9 @@ def common_page(doc, st, lang, what):
        "%s: text is clean NFC (no U+FFFD)" % what)
     nav = doc.first("nav", "nav")
     navt = [squash(a.text()) for a in nav.all("a")] if nav else []
-    ok(navt == [w["overview"], w["events"]],
-       "%s: navigation reads %s / %s" % (what, w["overview"], w["events"]),
+    ok(navt == [w["overview"], w["events"], w["meetings"]],
+       "%s: navigation reads %s / %s / %s" % (what, w["overview"],
+                                              w["events"], w["meetings"]),
        navt)
     foot = doc.first("footer")
     fl = [a for a in foot.all("a") if a.attrs.get("href", "").endswith(
@@ -720,7 +723,7 @@ def cmd_crawl(base, status):
     st = load_json(status)
     cl = Client(base)
     origin = urllib.parse.urlsplit(base)
-    pages = ["/", "/index.html", "/events.html"] + [
+    pages = ["/", "/index.html", "/events.html", "/meetings.html"] + [
         "/t/%s.html" % t["id"] for t in st["targets"]]
     queue, seen_pages, fetched, want = list(pages), set(), {}, set()
     linked_from_index, bad, ext, anchors = set(), [], [], []
@@ -778,8 +781,10 @@ def cmd_crawl(base, status):
     ok(not missing, "crawl: the overview links every target's page",
        missing)
     ok("/events.html" in linked_from_index and
+       "/meetings.html" in linked_from_index and
        "/status.json" in linked_from_index,
-       "crawl: the overview links events.html and status.json")
+       "crawl: the overview links events.html, meetings.html and "
+       "status.json")
 
     counts, tiny = {}, []
     for path in sorted(want):

@@ -207,6 +207,8 @@ shot "" 1280 900 index-1280x900
 shot "" 360 800 index-360x800
 shot t/tra-nam.html 1280 900 tra-nam-1280x900
 shot t/tra-nam.html 360 800 tra-nam-360x800
+shot meetings.html 1280 900 meetings-1280x900
+shot meetings.html 360 800 meetings-360x800
 
 fetch status.json "$TEST_TMP/crawl.json" || fail "fetch status.json"
 checks crawl "$BASE" "$TEST_TMP/crawl.json"
