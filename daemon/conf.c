@@ -28,6 +28,7 @@
 #include "log.h"
 #include "probe.h"
 #include "util.h"
+#include "tramon/utf8.h"
 
 #ifndef PKGLIBDIR
 #define PKGLIBDIR "/usr/lib/tramon"
@@ -268,44 +269,19 @@ static int
 text_check(const char *s, size_t *off, unsigned *what)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	unsigned cp;
+	size_t n;
 
-	for (size_t i = 0; p[i] != '\0';) {
-		unsigned c = p[i], cp;
-		size_t n;
-
+	for (size_t i = 0; p[i] != '\0'; i += n) {
 		*off = i;
-		*what = c;
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return 2;
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else
+		*what = p[i];
+		if ((n = utf8_decode(p + i, &cp)) == 0)
 			return 1;
-		for (size_t k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 1;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		/* overlong forms, surrogates, beyond U+10FFFF */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return 1;
-		if (cp >= 0x80 && cp <= 0x9f) {
+		/* C0, DEL and C1 */
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
 			*what = cp;
 			return 2;
 		}
-		i += n + 1;
 	}
 	return 0;
 }

@@ -154,14 +154,20 @@ sys.exit(0 if v else 1)
 ' "$1" "$2" 2>/dev/null
 }
 
-# A free TCP port on 127.0.0.1 (for http_listen).
+# A free TCP port on 127.0.0.1 (for http_listen); free_port udp: a UDP
+# one nobody has.
 free_port() {
 	"$PYTHON" -c '
-import socket
-s = socket.socket()
+import socket, sys
+s = socket.socket(type=socket.SOCK_DGRAM if sys.argv[1:] == ["udp"]
+    else socket.SOCK_STREAM)
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
-s.close()'
+s.close()' "$@"
+}
+
+free_udp_port() {
+	free_port udp
 }
 
 # --- configuration -------------------------------------------------------------

@@ -36,9 +36,9 @@
  * those of a request still waiting, so a stray, spoofed or late answer
  * never makes a target up.
  *
- * A host name is resolved with evdns (never getaddrinfo on the loop), as
- * tcp.c does: at the first round and every RESOLVE_EVERY seconds after,
- * keeping the last good address while a refresh fails.
+ * Rounds, their pacing and the target's address (a name resolved with
+ * evdns, never getaddrinfo on the loop) are plugins/common/paced.c's, as
+ * for tcp.c; this file is the transaction.
  *
  * Counters: sip_requests, sip_retransmissions, sip_responses,
  * sip_provisional, sip_unexpected_status, sip_timeouts,
@@ -54,34 +54,23 @@
 
 #include <arpa/inet.h>
 #include <linux/errqueue.h>
-#include <netdb.h>
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/util.h>
 
 #include "tramon/plugin.h"
+#include "paced.h"
 #include "sipmsg.h"
 
-#ifndef RESOLVE_EVERY
-#define RESOLVE_EVERY	600	/* s between resolutions of a name */
-#endif
-#ifndef RESOLVE_RETRY
-#define RESOLVE_RETRY	60	/* s before retrying a failed refresh */
-#endif
-#define MAX_COUNT	1000	/* requests per round */
 #define MAX_EXPECT	16	/* expect_status codes */
 #define DEFAULT_PORT	5060
 #define T1_NS		500000000LL	/* RFC 3261 timers */
@@ -91,14 +80,11 @@
 #define READ_BURST	64	/* datagrams read per wakeup */
 #define UA		"tramon/" PACKAGE_VERSION
 
-struct sip_target;
-struct sround;
-
 enum rstate { R_IDLE, R_RUNNING, R_DONE };
 
 /* One request (transaction) of a round. */
 struct sreq {
-	struct sround *r;
+	struct pround *r;
 	struct event *ev;	/* TCP: the socket */
 	struct event *tmo;	/* UDP: next retransmission; TCP: deadline */
 	enum rstate state;
@@ -124,43 +110,13 @@ struct sreq {
 	size_t rlen;
 };
 
-/* One round; kept on a spare list when finished, as in tcp.c. */
-struct sround {
-	struct sip_target *t;
-	struct tm_round *round;	/* NULL while spare */
-	struct sround *next;
-	int waiting_addr;
-	int failed;
-	unsigned next_req;
-	unsigned outstanding;
-	int status;		/* last final response code, 0 if none */
-	struct sreq *reqs;	/* count slots */
-	struct event *spread_ev;
-	struct event *done_ev;
-	char error[160];
-};
-
+/* A target: paced.c's part first (r->t is the sip_target), then ours. */
 struct sip_target {
-	const struct tm_host *host;
-	char *id;
-	char *name;		/* as configured */
+	struct paced p;
 	char *uri_host;		/* name, IPv4, or [IPv6] */
-	int port;
-	double interval;
-	double timeout;
-	unsigned count;
 	int tcp;
 	long expect[MAX_EXPECT];
 	size_t nexpect;
-
-	int numeric;
-	int have_addr;
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	int64_t resolve_due_ns;
-	struct evdns_getaddrinfo_request *dns_req;
-	int resolving;
-	char dns_error[160];
 
 	/* UDP: the target's socket and our address as the target sees it */
 	int fd;
@@ -168,14 +124,10 @@ struct sip_target {
 	int family;
 	char local[INET6_ADDRSTRLEN + 2];
 	int local_port;
-	int local_stale;	/* the address changed: look again */
 
 	unsigned long cseq;
 	char recent[RECENT][SIPMSG_IDLEN];	/* answered branches */
 	unsigned recent_next;
-
-	struct sround *rounds;
-	struct sround *spare;
 };
 
 static struct {
@@ -190,157 +142,18 @@ static struct {
 	uint64_t unmatched;
 	uint64_t duplicates;
 	uint64_t wrong_source;
-	uint64_t dns_failures;
 } g_stats;
 
 static void udp_read_cb(evutil_socket_t, short, void *);
 static void udp_timer_cb(evutil_socket_t, short, void *);
 static void tcp_io_cb(evutil_socket_t, short, void *);
 static void tcp_timeout_cb(evutil_socket_t, short, void *);
-static void spread_cb(evutil_socket_t, short, void *);
-static void done_cb(evutil_socket_t, short, void *);
 
-static int64_t
-mono_ns(void)
+/* The request's target: struct paced is its first member. */
+static struct sip_target *
+target_of(const struct sreq *c)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static struct timeval
-tv_ns(int64_t ns)
-{
-	struct timeval tv;
-
-	if (ns < 0)
-		ns = 0;
-	tv.tv_sec = (time_t)(ns / 1000000000);
-	tv.tv_usec = (suseconds_t)(ns % 1000000000 / 1000);
-	return tv;
-}
-
-static const char *
-errtext(int err)
-{
-	switch (err) {
-	case ETIMEDOUT:
-		return "timeout";
-	case ECONNREFUSED:
-		return "connection refused";
-	case ENETUNREACH:
-		return "network unreachable";
-	case EHOSTUNREACH:
-		return "host unreachable";
-	case ECONNRESET:
-		return "connection reset";
-	case EPIPE:
-		return "connection closed";
-	default:
-		return strerror(err);
-	}
-}
-
-/* --- addresses (as tcp.c) ------------------------------------------------ */
-
-static int
-valid_hostname(const char *s)
-{
-	size_t len = strlen(s), label = 0;
-
-	if (len == 0 || len > 253)
-		return 0;
-	for (; *s; s++) {
-		if (*s == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
-			return 0;
-		if (++label > 63)
-			return 0;
-	}
-	return 1;
-}
-
-static int
-parse_numeric(struct sip_target *t)
-{
-	struct addrinfo hints, *res;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(t->name, NULL, &hints, &res) != 0)
-		return 0;
-	memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
-	t->addrlen = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 1;
-}
-
-static void
-set_port(struct sockaddr_storage *ss, int port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-}
-
-/* "192.0.2.1" or "[2001:db8::1]", and the port. */
-static int
-addr_text(const struct sockaddr_storage *ss, char *buf, size_t size,
-    int *port)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)ss;
-
-		if (inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)) == NULL)
-			return -1;
-		*port = ntohs(sin->sin_port);
-		snprintf(buf, size, "%s", a);
-	} else {
-		const struct sockaddr_in6 *sin6 = (const void *)ss;
-
-		if (inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a)) ==
-		    NULL)
-			return -1;
-		*port = ntohs(sin6->sin6_port);
-		snprintf(buf, size, "[%s]", a);
-	}
-	return 0;
-}
-
-/* Same address and port: where an answer must come from. */
-static int
-same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return 0;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a;
-		const struct sockaddr_in *y = (const void *)b;
-
-		return x->sin_port == y->sin_port &&
-		    x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a;
-		const struct sockaddr_in6 *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		    memcmp(&x->sin6_addr, &y->sin6_addr,
-		    sizeof(x->sin6_addr)) == 0;
-	}
-	return 0;
+	return (struct sip_target *)c->r->t;
 }
 
 /* --- the UDP socket ------------------------------------------------------ */
@@ -367,12 +180,12 @@ udp_local(struct sip_target *t)
 	socklen_t len = sizeof(ss);
 	int fd, port, rc = -1;
 
-	fd = socket(t->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = socket(t->p.addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&t->addr, t->addrlen) == 0 &&
+	if (connect(fd, (struct sockaddr *)&t->p.addr, t->p.addrlen) == 0 &&
 	    getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		rc = addr_text(&ss, t->local, sizeof(t->local), &port);
+		rc = paced_addr_text(&ss, t->local, sizeof(t->local), &port);
 	close(fd);
 	return rc;
 }
@@ -391,9 +204,9 @@ udp_open(struct sip_target *t)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd, on = 1, family = t->addr.ss_family, save;
+	int fd, on = 1, family = t->p.addr.ss_family, save;
 
-	if (t->fd != -1 && t->family == family && !t->local_stale)
+	if (t->fd != -1 && t->family == family && !t->p.addr_changed)
 		return 0;
 	udp_close(t);
 	if (udp_local(t) == -1)
@@ -416,7 +229,7 @@ udp_open(struct sip_target *t)
 	    getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
 		goto fail;
 	t->local_port = port_of(&ss);
-	t->ev = event_new(t->host->base, fd, EV_READ | EV_PERSIST,
+	t->ev = event_new(t->p.host->base, fd, EV_READ | EV_PERSIST,
 	    udp_read_cb, t);
 	if (t->ev == NULL || event_add(t->ev, NULL) == -1) {
 		errno = ENOMEM;
@@ -424,8 +237,8 @@ udp_open(struct sip_target *t)
 	}
 	t->fd = fd;
 	t->family = family;
-	t->local_stale = 0;
-	t->host->log(LOG_DEBUG, "sip: %s: UDP from %s:%d", t->id, t->local,
+	t->p.addr_changed = 0;
+	t->p.host->log(LOG_DEBUG, "sip: %s: UDP from %s:%d", t->p.id, t->local,
 	    t->local_port);
 	return 0;
 fail:
@@ -458,8 +271,6 @@ recently_answered(const struct sip_target *t, const char *branch)
 	return 0;
 }
 
-static void maybe_done(struct sround *);
-
 /* Stop whatever the request has going; its slot keeps the outcome. */
 static void
 req_stop(struct sreq *c)
@@ -483,8 +294,8 @@ req_stop(struct sreq *c)
 static void
 req_finish(struct sreq *c, int code, const char *phrase, const char *err)
 {
-	struct sround *r = c->r;
-	struct sip_target *t = r->t;
+	struct pround *r = c->r;
+	struct sip_target *t = target_of(c);
 
 	if (c->state != R_RUNNING)
 		return;
@@ -496,8 +307,8 @@ req_finish(struct sreq *c, int code, const char *phrase, const char *err)
 
 		for (size_t i = 0; i < t->nexpect && !ok; i++)
 			ok = t->expect[i] == code;
-		c->rtt = (double)(mono_ns() - c->start_ns) / 1e9;
-		r->status = code;
+		c->rtt = (double)(paced_now_ns() - c->start_ns) / 1e9;
+		r->value = code;
 		g_stats.responses++;
 		if (ok)
 			c->ok = 1;
@@ -510,12 +321,10 @@ req_finish(struct sreq *c, int code, const char *phrase, const char *err)
 			remember(t, c->branch);
 	} else
 		snprintf(c->err, sizeof(c->err), "%s", err ? err : "failed");
-	t->host->log(LOG_DEBUG, "sip: %s: CSeq %lu: %s after %u "
-	    "transmission(s)", t->id, c->cseq, c->ok ? "answered" : c->err,
+	t->p.host->log(LOG_DEBUG, "sip: %s: CSeq %lu: %s after %u "
+	    "transmission(s)", t->p.id, c->cseq, c->ok ? "answered" : c->err,
 	    c->sends);
-	if (r->outstanding > 0)
-		r->outstanding--;
-	maybe_done(r);
+	paced_req_done(r);
 }
 
 static void
@@ -525,7 +334,7 @@ req_fail_errno(struct sreq *c, int err)
 		g_stats.timeouts++;
 	else
 		g_stats.transport_errors++;
-	req_finish(c, 0, NULL, errtext(err));
+	req_finish(c, 0, NULL, paced_errtext(err));
 }
 
 /* A response for request c (matched): provisional or final. */
@@ -544,7 +353,7 @@ req_response(struct sreq *c, const struct sipmsg_resp *resp)
 static void
 req_ids(struct sreq *c)
 {
-	struct sip_target *t = c->r->t;
+	struct sip_target *t = target_of(c);
 
 	memcpy(c->branch, SIPMSG_MAGIC, sizeof(SIPMSG_MAGIC) - 1);
 	sipmsg_random_hex(c->branch + sizeof(SIPMSG_MAGIC) - 1, 24);
@@ -557,12 +366,12 @@ req_ids(struct sreq *c)
 static int
 req_build(struct sreq *c, const char *local, int local_port)
 {
-	struct sip_target *t = c->r->t;
+	struct sip_target *t = target_of(c);
 	char tag[17];
 	struct sipmsg_req q = {
 		.transport = t->tcp ? "TCP" : "UDP",
 		.host = t->uri_host,
-		.port = t->port,
+		.port = t->p.port,
 		.local = local,
 		.local_port = local_port,
 		.branch = c->branch,
@@ -580,13 +389,13 @@ req_build(struct sreq *c, const char *local, int local_port)
 static void
 udp_send(struct sreq *c)
 {
-	struct sip_target *t = c->r->t;
+	struct sip_target *t = target_of(c);
 
 	c->sends++;
-	if (sendto(t->fd, c->msg, c->len, 0, (struct sockaddr *)&t->addr,
-	    t->addrlen) == -1) {
+	if (sendto(t->fd, c->msg, c->len, 0, (struct sockaddr *)&t->p.addr,
+	    t->p.addrlen) == -1) {
 		c->send_err = errno;
-		t->host->log(LOG_DEBUG, "sip: %s: sendto: %s", t->id,
+		t->p.host->log(LOG_DEBUG, "sip: %s: sendto: %s", t->p.id,
 		    strerror(errno));
 	} else
 		c->sent_ok = 1;
@@ -596,14 +405,14 @@ udp_send(struct sreq *c)
 static void
 udp_arm(struct sreq *c)
 {
-	int64_t now = mono_ns(), wait = c->rexmit_ns;
+	int64_t now = paced_now_ns(), wait = c->rexmit_ns;
 	struct timeval tv;
 
 	/* no transmission at the deadline: nothing could answer it */
 	c->last_wait = now + wait >= c->deadline_ns;
 	if (c->last_wait)
 		wait = c->deadline_ns - now;
-	tv = tv_ns(wait);
+	tv = paced_tv((double)wait / 1e9);
 	evtimer_add(c->tmo, &tv);
 }
 
@@ -632,12 +441,12 @@ udp_timer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 udp_start(struct sreq *c)
 {
-	struct sip_target *t = c->r->t;
+	struct sip_target *t = target_of(c);
 
 	if (udp_open(t) == -1) {
 		int err = errno;
 
-		t->host->log(LOG_WARNING, "sip: %s: UDP socket: %s", t->id,
+		t->p.host->log(LOG_WARNING, "sip: %s: UDP socket: %s", t->p.id,
 		    strerror(err));
 		req_fail_errno(c, err);
 		return;
@@ -646,9 +455,9 @@ udp_start(struct sreq *c)
 		req_finish(c, 0, NULL, "cannot build the request");
 		return;
 	}
-	event_assign(c->tmo, t->host->base, -1, 0, udp_timer_cb, c);
-	c->start_ns = mono_ns();
-	c->deadline_ns = c->start_ns + (int64_t)(t->timeout * 1e9);
+	event_assign(c->tmo, t->p.host->base, -1, 0, udp_timer_cb, c);
+	c->start_ns = paced_now_ns();
+	c->deadline_ns = c->start_ns + (int64_t)(t->p.timeout * 1e9);
 	c->rexmit_ns = T1_NS;
 	udp_send(c);
 	udp_arm(c);
@@ -658,9 +467,9 @@ udp_start(struct sreq *c)
 static struct sreq *
 find_req(struct sip_target *t, const struct sipmsg_resp *resp)
 {
-	for (struct sround *r = t->rounds; r != NULL; r = r->next)
-		for (unsigned i = 0; i < r->next_req; i++) {
-			struct sreq *c = &r->reqs[i];
+	for (struct pround *r = t->p.rounds; r != NULL; r = r->next)
+		for (unsigned i = 0; i < r->started; i++) {
+			struct sreq *c = paced_slot(r, i);
 
 			if (c->state == R_RUNNING && sipmsg_match(resp,
 			    c->branch, c->call_id, c->cseq))
@@ -679,8 +488,8 @@ got_message(struct sip_target *t, struct sreq *only, const char *buf,
 
 	if (sipmsg_parse(buf, len, &resp) == -1) {
 		g_stats.malformed++;
-		t->host->log(LOG_DEBUG, "sip: %s: malformed message of %zu "
-		    "bytes dropped", t->id, len);
+		t->p.host->log(LOG_DEBUG, "sip: %s: malformed message of %zu "
+		    "bytes dropped", t->p.id, len);
 		return;
 	}
 	if (only != NULL)
@@ -693,8 +502,8 @@ got_message(struct sip_target *t, struct sreq *only, const char *buf,
 			g_stats.duplicates++;
 		else {
 			g_stats.unmatched++;
-			t->host->log(LOG_DEBUG, "sip: %s: unmatched %d "
-			    "response dropped", t->id, resp.code);
+			t->p.host->log(LOG_DEBUG, "sip: %s: unmatched %d "
+			    "response dropped", t->p.id, resp.code);
 		}
 		return;
 	}
@@ -707,14 +516,14 @@ got_message(struct sip_target *t, struct sreq *only, const char *buf,
 static void
 udp_icmp(struct sip_target *t, int err, const char *payload, size_t len)
 {
-	struct sround *r, *next;
+	struct pround *r, *next;
 	int found = 0;
 
 	for (int pass = 0; pass < 2 && !found; pass++)
-		for (r = t->rounds; r != NULL; r = next) {
+		for (r = t->p.rounds; r != NULL; r = next) {
 			next = r->next;
-			for (unsigned i = 0; i < r->next_req; i++) {
-				struct sreq *c = &r->reqs[i];
+			for (unsigned i = 0; i < r->started; i++) {
+				struct sreq *c = paced_slot(r, i);
 
 				if (c->state != R_RUNNING)
 					continue;
@@ -775,7 +584,7 @@ udp_errqueue(struct sip_target *t)
 			    ee->ee_errno != EACCES)
 				continue;
 			/* msg_name: where the failed datagram was going */
-			if (!same_addr(&from, &t->addr))
+			if (!paced_same_addr(&from, &t->p.addr))
 				continue;
 			udp_icmp(t, (int)ee->ee_errno, buf, (size_t)got);
 		}
@@ -801,7 +610,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 			/* a pending ICMP error; the queue below says which */
 			continue;
 		}
-		if (!same_addr(&from, &t->addr)) {
+		if (!paced_same_addr(&from, &t->p.addr)) {
 			g_stats.wrong_source++;
 			continue;
 		}
@@ -828,7 +637,7 @@ tcp_connected(struct sreq *c)
 	int port;
 
 	if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == -1 ||
-	    addr_text(&ss, local, sizeof(local), &port) == -1)
+	    paced_addr_text(&ss, local, sizeof(local), &port) == -1)
 		return -1;
 	if (req_build(c, local, port) == -1) {
 		req_finish(c, 0, NULL, "cannot build the request");
@@ -841,12 +650,12 @@ tcp_connected(struct sreq *c)
 static void
 tcp_write(struct sreq *c)
 {
-	struct sip_target *t = c->r->t;
+	struct sip_target *t = target_of(c);
 	ssize_t n;
 
 	if (c->sends == 0) {
 		c->sends = 1;
-		c->start_ns = mono_ns();
+		c->start_ns = paced_now_ns();
 	}
 	n = send(c->fd, c->msg + c->off, c->len - c->off, MSG_NOSIGNAL);
 	if (n == -1) {
@@ -858,7 +667,7 @@ tcp_write(struct sreq *c)
 	if (c->off < c->len)
 		return;
 	event_del(c->ev);
-	event_assign(c->ev, t->host->base, c->fd, EV_READ | EV_PERSIST,
+	event_assign(c->ev, t->p.host->base, c->fd, EV_READ | EV_PERSIST,
 	    tcp_io_cb, c);
 	event_add(c->ev, NULL);
 }
@@ -866,7 +675,7 @@ tcp_write(struct sreq *c)
 static void
 tcp_read(struct sreq *c)
 {
-	struct sip_target *t = c->r->t;
+	struct sip_target *t = target_of(c);
 	ssize_t n, m;
 
 	if (c->rbuf == NULL && (c->rbuf = malloc(TCP_MAX)) == NULL) {
@@ -934,173 +743,73 @@ tcp_io_cb(evutil_socket_t fd, short what, void *arg)
 static void
 tcp_start(struct sreq *c)
 {
-	struct sip_target *t = c->r->t;
-	struct timeval tv = tv_ns((int64_t)(t->timeout * 1e9));
+	struct sip_target *t = target_of(c);
+	struct timeval tv = paced_tv(t->p.timeout);
 	int fd;
 
-	fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	fd = socket(t->p.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd == -1) {
-		t->host->log(LOG_WARNING, "sip: %s: socket: %s", t->id,
+		t->p.host->log(LOG_WARNING, "sip: %s: socket: %s", t->p.id,
 		    strerror(errno));
 		req_fail_errno(c, errno);
 		return;
 	}
 	c->fd = fd;
-	c->start_ns = mono_ns();
-	c->deadline_ns = c->start_ns + (int64_t)(t->timeout * 1e9);
-	if (connect(fd, (struct sockaddr *)&t->addr, t->addrlen) == -1 &&
+	c->start_ns = paced_now_ns();
+	c->deadline_ns = c->start_ns + (int64_t)(t->p.timeout * 1e9);
+	if (connect(fd, (struct sockaddr *)&t->p.addr, t->p.addrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		req_fail_errno(c, errno);
 		return;
 	}
-	event_assign(c->tmo, t->host->base, -1, 0, tcp_timeout_cb, c);
+	event_assign(c->tmo, t->p.host->base, -1, 0, tcp_timeout_cb, c);
 	evtimer_add(c->tmo, &tv);
 	/* writable once connected (or failed): tcp_io_cb sorts it out */
-	event_assign(c->ev, t->host->base, fd, EV_WRITE | EV_PERSIST,
+	event_assign(c->ev, t->p.host->base, fd, EV_WRITE | EV_PERSIST,
 	    tcp_io_cb, c);
 	event_add(c->ev, NULL);
 }
+/* --- requests as slots of paced.c's rounds --------------------------------- */
 
-/* --- rounds (as tcp.c) ----------------------------------------------------- */
-
-static void
-round_free(struct sround *r)
+static int
+req_init(struct pround *r, void *slot)
 {
-	if (r == NULL)
-		return;
-	if (r->spread_ev)
-		event_free(r->spread_ev);
-	if (r->done_ev)
-		event_free(r->done_ev);
-	if (r->reqs != NULL)
-		for (unsigned i = 0; i < r->t->count; i++) {
-			if (r->reqs[i].ev)
-				event_free(r->reqs[i].ev);
-			if (r->reqs[i].tmo)
-				event_free(r->reqs[i].tmo);
-		}
-	free(r->reqs);
-	free(r);
-}
+	struct event_base *base = r->t->host->base;
+	struct sreq *c = slot;
 
-static struct sround *
-round_get(struct sip_target *t)
-{
-	struct event_base *base = t->host->base;
-	struct sround *r;
-
-	if ((r = t->spare) != NULL) {
-		t->spare = r->next;
-		return r;
-	}
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return NULL;
-	r->t = t;
-	r->reqs = calloc(t->count, sizeof(*r->reqs));
-	r->spread_ev = evtimer_new(base, spread_cb, r);
-	r->done_ev = evtimer_new(base, done_cb, r);
-	if (r->reqs == NULL || r->spread_ev == NULL || r->done_ev == NULL)
-		goto fail;
-	for (unsigned i = 0; i < t->count; i++) {
-		struct sreq *c = &r->reqs[i];
-
-		c->r = r;
-		c->fd = -1;
-		/* set up by event_assign() when the request starts */
-		c->ev = event_new(base, -1, 0, tcp_io_cb, c);
-		c->tmo = evtimer_new(base, udp_timer_cb, c);
-		if (c->ev == NULL || c->tmo == NULL)
-			goto fail;
-	}
-	return r;
-fail:
-	round_free(r);
-	return NULL;
+	c->r = r;
+	c->fd = -1;
+	/* set up by event_assign() when the request starts */
+	c->ev = event_new(base, -1, 0, tcp_io_cb, c);
+	c->tmo = evtimer_new(base, udp_timer_cb, c);
+	return c->ev != NULL && c->tmo != NULL ? 0 : -1;
 }
 
 static void
-round_put(struct sround *r)
+req_free(void *slot)
 {
-	struct sip_target *t = r->t;
+	struct sreq *c = slot;
 
-	for (struct sround **pp = &t->rounds; *pp; pp = &(*pp)->next)
-		if (*pp == r) {
-			*pp = r->next;
-			break;
-		}
-	evtimer_del(r->spread_ev);
-	evtimer_del(r->done_ev);
-	for (unsigned i = 0; i < t->count; i++) {
-		req_stop(&r->reqs[i]);
-		r->reqs[i].state = R_IDLE;
-	}
-	r->round = NULL;
-	r->waiting_addr = r->failed = 0;
-	r->next_req = r->outstanding = 0;
-	r->status = 0;
-	r->next = t->spare;
-	t->spare = r;
-}
-
-/* Finish the round from the loop, never from inside start(). */
-static void
-maybe_done(struct sround *r)
-{
-	static const struct timeval now = { 0, 0 };
-
-	if (r->round == NULL || r->waiting_addr)
-		return;
-	if (r->failed ||
-	    (r->next_req == r->t->count && r->outstanding == 0))
-		evtimer_add(r->done_ev, &now);
+	if (c->ev != NULL)
+		event_free(c->ev);
+	if (c->tmo != NULL)
+		event_free(c->tmo);
 }
 
 static void
-done_cb(evutil_socket_t fd, short what, void *arg)
+req_put(void *slot)
 {
-	struct sround *r = arg;
-	struct sip_target *t = r->t;
-	const struct tm_host *host = t->host;
-	struct tm_round *round = r->round;
-	double rtt[MAX_COUNT], value;
-	char error[sizeof(r->error)];
-	const char *last_err = "timeout";
-	struct tm_result res;
+	struct sreq *c = slot;
 
-	if (round == NULL)
-		return;
-	memset(&res, 0, sizeof(res));
-	if (r->failed) {
-		res.sent = t->count;
-		snprintf(error, sizeof(error), "%s", r->error);
-	} else {
-		for (unsigned i = 0; i < r->next_req; i++) {
-			struct sreq *c = &r->reqs[i];
-
-			if (c->ok)
-				rtt[res.received++] = c->rtt;
-			else if (c->err[0] != '\0')
-				last_err = c->err;
-		}
-		res.sent = r->next_req;
-		snprintf(error, sizeof(error), "%s", last_err);
-	}
-	value = r->status ? (double)r->status : NAN;
-	res.rtt = rtt;
-	res.values = &value;
-	res.error = res.received == 0 ? error : NULL;
-	/* Done with r and t before the core runs: it may start the next
-	 * round or even release the target from round_done(). */
-	round_put(r);
-	host->round_done(round, &res);
+	req_stop(c);
+	c->state = R_IDLE;
 }
 
 static void
-start_req(struct sround *r)
+req_start(struct pround *r, void *slot)
 {
-	struct sip_target *t = r->t;
-	struct sreq *c = &r->reqs[r->next_req++];
+	struct sreq *c = slot;
 
 	c->ok = c->code = c->provisional = 0;
 	c->sent_ok = c->send_err = 0;
@@ -1108,136 +817,37 @@ start_req(struct sround *r)
 	c->rtt = 0;
 	c->err[0] = '\0';
 	c->state = R_RUNNING;
-	r->outstanding++;
 	g_stats.requests++;
 	req_ids(c);
-	if (t->tcp)
+	if (target_of(c)->tcp)
 		tcp_start(c);
 	else
 		udp_start(c);
 }
 
-static void
-spread_cb(evutil_socket_t fd, short what, void *arg)
+static const char *
+req_outcome(const void *slot, double *rtt)
 {
-	struct sround *r = arg;
-	struct sip_target *t = r->t;
+	const struct sreq *c = slot;
 
-	if (r->round == NULL || r->next_req >= t->count)
-		return;
-	start_req(r);
-	if (r->round != NULL && r->next_req < t->count) {
-		struct timeval tv = tv_ns((int64_t)(t->interval / t->count *
-		    1e9));
-
-		evtimer_add(r->spread_ev, &tv);
+	if (c->ok) {
+		*rtt = c->rtt;
+		return NULL;
 	}
-	maybe_done(r);
+	return c->err;
 }
 
-static void
-begin_requests(struct sround *r)
-{
-	r->waiting_addr = 0;
-	spread_cb(-1, EV_TIMEOUT, r);
-}
-
-static void
-round_fail(struct sround *r)
-{
-	snprintf(r->error, sizeof(r->error), "%s", r->t->dns_error[0] ?
-	    r->t->dns_error : "no address");
-	r->waiting_addr = 0;
-	r->failed = 1;
-	maybe_done(r);
-}
-
-/* --- name resolution (as tcp.c) ------------------------------------------- */
-
-static void
-dns_cb(int result, struct evutil_addrinfo *res, void *arg)
-{
-	struct sip_target *t = arg;
-	int64_t now = mono_ns();
-	struct sround *r, *next;
-
-	if (result == EVUTIL_EAI_CANCEL) {
-		if (res)
-			evutil_freeaddrinfo(res);
-		return;
-	}
-	t->resolving = 0;
-	t->dns_req = NULL;
-	if (result != 0 || res == NULL ||
-	    res->ai_addrlen > sizeof(t->addr)) {
-		g_stats.dns_failures++;
-		snprintf(t->dns_error, sizeof(t->dns_error),
-		    "cannot resolve %s: %s", t->name, result ?
-		    evutil_gai_strerror(result) : "no address");
-		t->host->log(t->have_addr ? LOG_WARNING : LOG_ERR,
-		    "sip: %s: %s%s", t->id, t->dns_error, t->have_addr ?
-		    " (keeping the last address)" : "");
-		t->resolve_due_ns = now + (int64_t)RESOLVE_RETRY * 1000000000;
-	} else {
-		struct sockaddr_storage old = t->addr;
-		char a[INET6_ADDRSTRLEN + 2] = "?";
-		int port;
-
-		memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
-		t->addrlen = (socklen_t)res->ai_addrlen;
-		set_port(&t->addr, t->port);
-		if (!t->have_addr || !same_addr(&old, &t->addr))
-			t->local_stale = 1;
-		t->have_addr = 1;
-		t->resolve_due_ns = now + (int64_t)RESOLVE_EVERY * 1000000000;
-		(void)addr_text(&t->addr, a, sizeof(a), &port);
-		t->host->log(LOG_DEBUG, "sip: %s: %s is %s", t->id, t->name, a);
-	}
-	if (res)
-		evutil_freeaddrinfo(res);
-	for (r = t->rounds; r != NULL; r = next) {
-		next = r->next;
-		if (!r->waiting_addr)
-			continue;
-		if (t->have_addr)
-			begin_requests(r);
-		else
-			round_fail(r);
-	}
-}
-
-static void
-resolve(struct sip_target *t)
-{
-	struct evutil_addrinfo hints;
-	struct evdns_getaddrinfo_request *req;
-	struct evdns_base *dns = t->host->resolver();
-
-	if (dns == NULL) {
-		t->host->log(LOG_ERR, "sip: %s: cannot start the resolver",
-		    t->id);
-		dns_cb(EVUTIL_EAI_FAIL, NULL, t);
-		return;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = t->tcp ? SOCK_STREAM : SOCK_DGRAM;
-	hints.ai_protocol = t->tcp ? IPPROTO_TCP : IPPROTO_UDP;
-	t->resolving = 1;
-	req = evdns_getaddrinfo(dns, t->name, NULL, &hints, dns_cb, t);
-	if (t->resolving)
-		t->dns_req = req;
-}
-
-static void
-resolve_cancel(struct sip_target *t)
-{
-	if (t->resolving && t->dns_req != NULL) {
-		t->resolving = 0;
-		evdns_getaddrinfo_cancel(t->dns_req);
-		t->dns_req = NULL;
-	}
-}
+/* has_value: pround.value is `status`, the last final response code */
+static const struct paced_ops sip_ops = {
+	.name = "sip",
+	.slot_size = sizeof(struct sreq),
+	.has_value = 1,
+	.slot_init = req_init,
+	.slot_free = req_free,
+	.slot_stop = req_put,
+	.slot_start = req_start,
+	.slot_outcome = req_outcome,
+};
 
 /* --- configuration --------------------------------------------------------- */
 
@@ -1292,10 +902,25 @@ conf_expect(const struct tm_host *host, struct tm_cfg *cfg,
 static void
 target_free(struct sip_target *t)
 {
-	free(t->id);
-	free(t->name);
+	paced_fini(&t->p);
+	udp_close(t);
 	free(t->uri_host);
 	free(t);
+}
+
+/* The host as a URI has it: an IPv6 address in brackets, without a
+ * %scope (the URI has no place for it). */
+static char *
+uri_host_of(const struct sip_target *t)
+{
+	char a[INET6_ADDRSTRLEN + 2];
+	int port;
+
+	if (t->p.numeric && t->p.addr.ss_family == AF_INET6) {
+		(void)paced_addr_text(&t->p.addr, a, sizeof(a), &port);
+		return strdup(a);
+	}
+	return strdup(t->p.name);
 }
 
 /* A request can be made for this host (a URI can hold it). */
@@ -1303,7 +928,7 @@ static int
 uri_ok(const struct sip_target *t)
 {
 	struct sipmsg_req q = {
-		.transport = "UDP", .host = t->uri_host, .port = t->port,
+		.transport = "UDP", .host = t->uri_host, .port = t->p.port,
 		.local = "192.0.2.1", .local_port = 5060,
 		.branch = SIPMSG_MAGIC "0", .call_id = "0", .from_tag = "0",
 		.cseq = 1, .user_agent = UA,
@@ -1330,33 +955,14 @@ sip_configure(const struct tm_host *host, struct tm_cfg *cfg,
 {
 	static int parser_ready;
 	struct sip_target *t;
-	int bad = 0;
+	int bad;
 
 	/* `tramond -n` configures without init() */
 	if (!parser_ready) {
 		sipmsg_init();
 		parser_ready = 1;
 	}
-	if (tc->host == NULL || tc->host[0] == '\0') {
-		host->cfg_error(cfg, "host", "a sip target needs a host "
-		    "(an address or a name)");
-		bad = 1;
-	}
-	if (tc->port < 0 || tc->port > 65535) {
-		host->cfg_error(cfg, "port", "port %d is not in 1..65535",
-		    tc->port);
-		bad = 1;
-	}
-	if (tc->count < 1 || tc->count > MAX_COUNT) {
-		host->cfg_error(cfg, "count", "count must be 1..%d for a sip "
-		    "target", MAX_COUNT);
-		bad = 1;
-	}
-	if (!(tc->timeout > 0) || !(tc->interval > 0)) {
-		host->cfg_error(cfg, "timeout", "timeout and interval must be "
-		    "positive");
-		bad = 1;
-	}
+	bad = paced_check(host, cfg, tc, "sip", 1) == -1;
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		host->cfg_error(cfg, NULL, "out of memory");
 		return NULL;
@@ -1366,53 +972,23 @@ sip_configure(const struct tm_host *host, struct tm_cfg *cfg,
 		bad = 1;
 	if (conf_expect(host, cfg, t) < 0)
 		bad = 1;
-	if (bad) {
+	if (bad || paced_conf(&t->p, &sip_ops, host, cfg, tc, tc->port ?
+	    tc->port : DEFAULT_PORT, t->tcp ? SOCK_STREAM : SOCK_DGRAM) == -1) {
 		target_free(t);
 		return NULL;
 	}
-	t->host = host;
-	t->port = tc->port ? tc->port : DEFAULT_PORT;
-	t->interval = tc->interval;
-	t->timeout = tc->timeout;
-	t->count = tc->count;
-	t->id = strdup(tc->id ? tc->id : "?");
-	t->name = strdup(tc->host);
-	if (t->id == NULL || t->name == NULL)
-		goto nomem;
-	if (parse_numeric(t)) {
-		t->numeric = t->have_addr = 1;
-		set_port(&t->addr, t->port);
-		t->local_stale = 1;
-		if (t->addr.ss_family == AF_INET6) {
-			char a[INET6_ADDRSTRLEN + 2];
-			int port;
-
-			/* without a %scope: the URI has no place for it */
-			(void)addr_text(&t->addr, a, sizeof(a), &port);
-			t->uri_host = strdup(a);
-		} else
-			t->uri_host = strdup(t->name);
-	} else if (valid_hostname(t->name))
-		t->uri_host = strdup(t->name);
-	else {
-		host->cfg_error(cfg, "host", "\"%s\" is neither an IP address "
-		    "nor a host name", t->name);
+	if ((t->uri_host = uri_host_of(t)) == NULL) {
+		host->cfg_error(cfg, NULL, "out of memory");
 		target_free(t);
 		return NULL;
 	}
-	if (t->uri_host == NULL)
-		goto nomem;
 	if (!uri_ok(t)) {
 		host->cfg_error(cfg, "host", "\"%s\" cannot be used in a SIP "
-		    "URI", t->name);
+		    "URI", t->p.name);
 		target_free(t);
 		return NULL;
 	}
 	return t;
-nomem:
-	host->cfg_error(cfg, NULL, "out of memory");
-	target_free(t);
-	return NULL;
 }
 
 /* --- the ABI ----------------------------------------------------------- */
@@ -1421,26 +997,8 @@ static void
 sip_start(void *arg, struct tm_round *round)
 {
 	struct sip_target *t = arg;
-	struct sround *r;
 
-	if ((r = round_get(t)) == NULL) {
-		t->host->log(LOG_ERR, "sip: %s: out of memory; round lost",
-		    t->id);
-		return;
-	}
-	r->round = round;
-	r->next = t->rounds;
-	t->rounds = r;
-	if (!t->numeric && !t->resolving && mono_ns() >= t->resolve_due_ns)
-		resolve(t);	/* may answer at once (/etc/hosts) */
-	if (r->round == NULL || r->next_req > 0 || r->failed)
-		return;
-	if (t->have_addr)
-		begin_requests(r);
-	else if (t->resolving)
-		r->waiting_addr = 1;
-	else
-		round_fail(r);
+	paced_start(&t->p, round);
 }
 
 static void
@@ -1448,30 +1006,14 @@ sip_cancel(void *arg, struct tm_round *round)
 {
 	struct sip_target *t = arg;
 
-	for (struct sround *r = t->rounds; r != NULL; r = r->next)
-		if (r->round == round) {
-			round_put(r);
-			return;
-		}
+	paced_cancel(&t->p, round);
 }
 
 static void
 sip_release(void *arg)
 {
-	struct sip_target *t = arg;
-	struct sround *r;
-
-	if (t == NULL)
-		return;
-	resolve_cancel(t);
-	while (t->rounds != NULL)
-		round_put(t->rounds);
-	while ((r = t->spare) != NULL) {
-		t->spare = r->next;
-		round_free(r);
-	}
-	udp_close(t);
-	target_free(t);
+	if (arg != NULL)
+		target_free(arg);
 }
 
 static void
@@ -1488,7 +1030,7 @@ sip_counters(void (*emit)(void *, const char *, uint64_t), void *arg)
 	emit(arg, "sip_unmatched", g_stats.unmatched);
 	emit(arg, "sip_duplicates", g_stats.duplicates);
 	emit(arg, "sip_wrong_source", g_stats.wrong_source);
-	emit(arg, "sip_dns_failures", g_stats.dns_failures);
+	emit(arg, "sip_dns_failures", paced_dns_failures());
 }
 
 static void

@@ -9,23 +9,16 @@
 #
 # Every server certificate is signed by the test CA for IP:127.0.0.1,
 # DNS:localhost and DNS:portal.test (reached with `host`, never looked
-# up).  Keys are EC P-256 (fast to make).  Dates in the past need
-# `openssl ca` (x509 -req has no -not_before before OpenSSL 3.4).
+# up).  Dates in the past need `openssl ca` (x509 -req has no
+# -not_before before OpenSSL 3.4).
 #
 set -eu
 
-[ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
-dir=$1
-mkdir -p "$dir"
-cd "$dir"
+# shellcheck source=tests/certs.sh
+. "$(dirname "$0")/../certs.sh"
+certs_dir "$@"
 
-ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-
-# shellcheck disable=SC2086
-openssl req -x509 $ec -keyout ca.key -out ca.pem -days 365 \
-    -subj "/CN=tramon http test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+make_ca ca 365 "/CN=tramon http test CA"
 
 mkdir -p db
 : >db/index.txt
@@ -56,9 +49,7 @@ echo 1000 >db/serial
 
 # sign NAME STARTDATE ENDDATE (YYYYMMDDHHMMSSZ)
 sign() {
-	# shellcheck disable=SC2086
-	openssl req $ec -keyout "$1.key" -out "db/$1.csr" \
-	    -subj "/CN=localhost" 2>/dev/null
+	make_key_csr "$1" "db/$1.csr"
 	openssl ca -batch -config db/ca.cnf -notext -startdate "$2" \
 	    -enddate "$3" -in "db/$1.csr" -out "$1.pem" 2>/dev/null
 }

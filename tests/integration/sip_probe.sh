@@ -43,16 +43,6 @@ sip_cleanup() {
 }
 trap sip_cleanup EXIT
 
-# A UDP port on 127.0.0.1 nobody has (free_port is for TCP).
-free_udp_port() {
-	"$PYTHON" -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
-
 # udp_bound PORT / tcp_listening PORT: someone has it now (ss, not a
 # bind of our own: that could make the peer's own bind fail meanwhile)
 udp_bound() {

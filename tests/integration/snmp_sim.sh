@@ -91,15 +91,6 @@ stop_agents() {
 	done
 }
 
-free_udp_port() {
-	"$PYTHON" -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
-
 # recording AGENT COMMUNITY MKREC-OPTION...: write agent AGENT's
 # recording, served under COMMUNITY
 recording() {

@@ -8,33 +8,18 @@
 #	DIR/other-ca.pem           an unrelated CA: trusting only it, the
 #	                           server's certificate must be refused
 #
-# Keys are EC P-256 (fast to make); everything is valid for a day and is
-# meant to live in the test's temporary directory only.
+# Everything is valid for a day and is meant to live in the test's
+# temporary directory only.
 #
 set -eu
 
-[ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
-dir=$1
-mkdir -p "$dir"
-cd "$dir"
+# shellcheck source=tests/certs.sh
+. "$(dirname "$0")/../certs.sh"
+certs_dir "$@"
 
-ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-
-# shellcheck disable=SC2086
-openssl req -x509 $ec -keyout ca.key -out ca.pem -days 1 \
-    -subj "/CN=tramon test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-
-# shellcheck disable=SC2086
-openssl req -x509 $ec -keyout other-ca.key -out other-ca.pem -days 1 \
-    -subj "/CN=unrelated test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-
-# shellcheck disable=SC2086
-openssl req $ec -keyout server.key -out server.csr \
-    -subj "/CN=localhost" 2>/dev/null
+make_ca ca 1 "/CN=tramon test CA"
+make_ca other-ca 1 "/CN=unrelated test CA"
+make_key_csr server server.csr
 cat >server.ext <<EXT
 basicConstraints = CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
