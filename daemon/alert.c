@@ -404,22 +404,6 @@ alert_digest_webhook_json(const struct conf *c, time_t since, time_t until,
 _Static_assert(M_MT_NOT_REACHABLE - M_MT_READY == MV_NOT_REACHABLE,
     "i18n.h and meeting.h disagree");
 
-/* An ISO 8601 time of the journal ("2026-11-09T07:00:05+07:00"). */
-static time_t
-parse_iso(json_t *v)
-{
-	const char *s = json_string_value(v);
-	struct tm tm;
-	long off;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S%z", &tm) == NULL)
-		return 0;
-	/* timegm() resets tm_gmtoff: read it first */
-	off = tm.tm_gmtoff;
-	return timegm(&tm) - off;
-}
-
 /* `s` padded with blanks to `width` characters (code points: the
  * Vietnamese of names is precomposed, one character a letter). */
 static void
@@ -573,9 +557,10 @@ alert_meeting(const struct conf *c, json_t *ev, struct alert_text *out)
 {
 	int lang = c->language;
 	const char *name = json_string_value(json_object_get(ev, "name"));
-	time_t start = parse_iso(json_object_get(ev, "start"));
-	time_t checked = parse_iso(json_object_get(ev, "checked"));
-	time_t until = parse_iso(json_object_get(ev, "until"));
+	time_t start = iso8601_parse(json_string_value(json_object_get(ev, "start")));
+	time_t checked = iso8601_parse(json_string_value(json_object_get(ev,
+	    "checked")));
+	time_t until = iso8601_parse(json_string_value(json_object_get(ev, "until")));
 	int ready = (int)json_integer_value(json_object_get(ev, "ready"));
 	int total = (int)json_integer_value(json_object_get(ev, "total"));
 	char hhmm[16] = "–", when[128] = "–", from[64], to[64], dur[64];

@@ -543,18 +543,9 @@ seed(void)
 static time_t
 checked_start(json_t *ev)
 {
-	const char *s = json_string_value(json_object_get(ev, "start"));
-	struct tm tm;
-	long off;
-
-	if (s == NULL || json_is_true(json_object_get(ev, "manual")))
+	if (json_is_true(json_object_get(ev, "manual")))
 		return 0;
-	memset(&tm, 0, sizeof(tm));
-	if (strptime(s, "%Y-%m-%dT%H:%M:%S%z", &tm) == NULL)
-		return 0;
-	/* timegm() resets tm_gmtoff: read it first */
-	off = tm.tm_gmtoff;
-	return timegm(&tm) - off;
+	return iso8601_parse(json_string_value(json_object_get(ev, "start")));
 }
 
 /* --- configuration --------------------------------------------------------- */

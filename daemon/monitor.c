@@ -136,7 +136,6 @@ replay_one(int i, const char *event, json_t *ev, time_t ts)
 	const char *kind = json_string_value(json_object_get(ev, "kind"));
 	const char *at = json_string_value(json_object_get(ev, "at"));
 	time_t when = ts;
-	struct tm tm;
 	int s;
 
 	if (i >= 0 && strcmp(event, "state") == 0 && to &&
@@ -157,12 +156,8 @@ replay_one(int i, const char *event, json_t *ev, time_t ts)
 	if (kind == NULL)
 		return;
 	/* "at": when it happened, which a DOWN's later UP refers to */
-	memset(&tm, 0, sizeof(tm));
-	if (at && strptime(at, "%Y-%m-%dT%H:%M:%S%z", &tm)) {
-		long off = tm.tm_gmtoff;
-
-		when = timegm(&tm) - off;
-	}
+	if (at && iso8601_parse(at))
+		when = iso8601_parse(at);
 	if (M.replay == NULL)
 		M.replay = json_array();
 	json_array_append_new(M.replay, json_pack("{s:i, s:s, s:I}",

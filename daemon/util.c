@@ -101,6 +101,20 @@ iso8601(time_t t, char *buf, size_t len)
 		snprintf(buf + n, len - n, "%.3s:%s", off, off + 3);
 }
 
+time_t
+iso8601_parse(const char *s)
+{
+	struct tm tm;
+	long off;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S%z", &tm) == NULL)
+		return 0;
+	/* timegm() resets tm_gmtoff: read it first */
+	off = tm.tm_gmtoff;
+	return timegm(&tm) - off;
+}
+
 int
 fsync_dir_of(const char *path)
 {

@@ -24,6 +24,9 @@ int64_t wall_ns(void);
 
 /* "2026-11-26T21:36:47+07:00" in the local time zone (TZ). */
 void iso8601(time_t t, char *buf, size_t len);
+/* The time an iso8601() text (the journal's) stands for; 0 if `s` is
+ * NULL or not one. */
+time_t iso8601_parse(const char *s);
 
 /*
  * Replace `path` durably: write `len` bytes to a temporary file in the

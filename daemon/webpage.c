@@ -1181,21 +1181,6 @@ verdict_badge(struct buf *b, int lang, int v)
 	    i18n(lang, M_MT_READY + v) : "?");
 }
 
-static time_t
-iso_time(json_t *v)
-{
-	const char *s = json_string_value(v);
-	struct tm tm;
-	long off;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S%z", &tm) == NULL)
-		return 0;
-	/* timegm() resets tm_gmtoff: read it first */
-	off = tm.tm_gmtoff;
-	return timegm(&tm) - off;
-}
-
 static double
 jnum(json_t *o, const char *key)
 {
@@ -1254,8 +1239,10 @@ static void
 meeting_last(struct buf *b, const struct web_snapshot *s, json_t *ev)
 {
 	int lang = s->language;
-	time_t from = iso_time(json_object_get(ev, "checked"));
-	time_t to = iso_time(json_object_get(ev, "until"));
+	time_t from = iso8601_parse(json_string_value(json_object_get(ev,
+	    "checked")));
+	time_t to = iso8601_parse(json_string_value(json_object_get(ev,
+	    "until")));
 	json_t *site;
 	size_t k;
 	char d[64];
