@@ -12,6 +12,7 @@ server answers GET and HEAD by the path:
   /missing   404 Not Found
   /fail      500 Internal Server Error
   /redirect  302 Found, Location: /ok
+  /slow      200 like /ok, after 1.5 s
   /hang      reads the request and never answers (until the server ends)
   other      404 Not Found
 
@@ -94,6 +95,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer(500, b"internal error\n")
         elif path == "/redirect":
             self.answer(302, b"see /ok\n", extra=[("Location", "/ok")])
+        elif path == "/slow":
+            STOP.wait(1.5)
+            self.answer(200, PAGE, "text/html; charset=utf-8")
         elif path == "/hang":
             STOP.wait(3600)
             self.close_connection = True

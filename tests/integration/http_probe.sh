@@ -166,7 +166,9 @@ targets = (
   { id = "redir-follow"; name = "302 followed"; type = "http";
     url = "$P/redirect"; follow_redirects = true; expect_status = 200;
     expect_text = "$TEXT"; },
-  { id = "hang"; name = "never answers"; type = "http"; url = "$P/hang"; }
+  { id = "hang"; name = "never answers"; type = "http"; url = "$P/hang"; },
+  { id = "slow"; name = "slow page"; type = "http"; url = "$P/slow";
+    expect_text = "$TEXT"; degraded = { rtt_ms = 1000.0; }; }
 );
 EOF
 check "tramond -n accepts the http targets" \
@@ -178,7 +180,8 @@ settled() {
 	    ("ok", "plain", "head", "named", "redir", "redir-follow")) and
 	    all(t(i)["state"] == "down" for i in ("missing", "fail", "notext",
 	    "expired", "expired-nv", "unknown-ca", "redir-200", "hang")) and
-	    t("soon")["state"] == "degraded")'
+	    t("soon")["state"] == "degraded" and
+	    t("slow")["state"] == "degraded")'
 }
 
 # While the hanging page keeps a request open (TIMEOUT s of every
@@ -239,6 +242,7 @@ check "redirect, 200 expected: reason" reason_has redir-200 \
     "HTTP 302 Found (expected 200)"
 check "redirect followed: status 200" fcmp "$(st redir-follow status) == 200"
 check "hang: down, timed out" reason_has hang "timed out"
+check "slow: answered, degraded by its time" fcmp "$(st slow rtt_ms) > 1400"
 
 # the pages: the answer and the certificate, in words
 page_has() {	# page_has FILE TEXT...
