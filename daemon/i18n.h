@@ -210,6 +210,54 @@ enum msg {
 	M_WDAY_THU,
 	M_WDAY_FRI,
 	M_WDAY_SAT,
+	/* monthly reports (report_fmt.c) */
+	M_R_TITLE,              /* "Báo cáo mức độ sẵn sàng của mạng" */
+	M_R_MONTH,              /* "Tháng" before "03/2026" */
+	M_R_PERIOD,
+	M_R_SO_FAR,             /* this month, until now */
+	M_R_TIMEZONE,
+	M_R_GENERATED,
+	M_R_SUMMARY,            /* the table of targets */
+	M_R_AVAILABILITY,
+	M_R_MONITORED,
+	M_R_MAINTENANCE,
+	M_R_DOWN,
+	M_R_UNREACHABLE,
+	M_R_NODATA,
+	M_R_OUTAGES_N,          /* number of outages */
+	M_R_LONGEST,
+	M_R_MTTR,
+	M_R_LATENCY,
+	M_R_LOSS,
+	M_R_GROUP,
+	M_R_GROUP_TOTAL,
+	M_R_GROUPS,             /* the table of groups */
+	M_R_OUTAGE_LIST,
+	M_R_NO_OUTAGES,
+	M_R_START,
+	M_R_END,
+	M_R_DURATION,
+	M_R_COUNTED,            /* time counted as an outage */
+	M_R_KIND,
+	M_R_VIA,                /* "qua" before the parent */
+	M_R_ACKED,
+	M_R_YES,
+	M_R_NO,
+	M_R_HINT,
+	M_R_HINT_REBOOT,        /* "%s" = who restarted */
+	M_R_HINT_PORT,          /* "%s" port, "%s" switch */
+	M_R_CONTINUED,          /* began in the month before */
+	M_R_ONGOING,            /* still going at the end */
+	M_R_CUT,                /* the monitor was cut off: no data */
+	M_R_PART_NODATA,        /* "%s" of it without data */
+	M_R_PART_MAINT,         /* "%s" of it in maintenance */
+	M_R_NOTE,
+	M_R_BELOW_SLA,          /* "%s" = the SLA in percent */
+	M_R_LEGEND,             /* how availability is computed */
+	M_R_ID,
+	M_R_NAME,
+	M_R_TARGETS,            /* number of targets in a group */
+	M_R_SECONDS,            /* "(s)" in CSV column heads */
 
 	M_COUNT
 };

@@ -17,6 +17,7 @@
 #include "meeting.h"
 #include "monitor.h"
 #include "probe.h"
+#include "report.h"
 #include "scheduler.h"
 #include "series.h"
 #include "state.h"
@@ -49,6 +50,7 @@ static struct {
 	struct web_event recent[RECENT_EVENTS];  /* a ring, newest at head-1 */
 	size_t nrecent, head;
 	struct event *web_timer, *web_soon, *save_timer;
+	struct event *alive_timer;
 	struct worker *saver;
 	int save_queued;
 	time_t started;
@@ -542,6 +544,25 @@ web_soon_cb(evutil_socket_t fd, short what, void *arg)
 	web_render(snapshot());
 }
 
+/* ---- the "alive" beat ---- */
+
+/*
+ * A line every REPORT_ALIVE_S, so that after a crash or a power cut
+ * (a "start" without a "stop") the reports know tramond was running
+ * until at most that long before: the rest is "no data".
+ */
+static void
+alive_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { REPORT_ALIVE_S, 0 };
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	journal_append(json_pack("{s:s}", "event", "alive"), 0);
+	evtimer_add(M.alive_timer, &tv);
+}
+
 /* ---- rounds and state changes ---- */
 
 static void
@@ -745,10 +766,13 @@ monitor_start(struct event_base *base, struct conf *conf)
 	M.save_timer = evtimer_new(base, save_states, NULL);
 	M.web_timer = evtimer_new(base, web_tick, NULL);
 	M.web_soon = evtimer_new(base, web_soon_cb, NULL);
+	M.alive_timer = evtimer_new(base, alive_tick, NULL);
 	evtimer_add(M.web_timer, &tv);	/* first pages right away */
 	tv.tv_sec = SAVE_EVERY_S;
 	evtimer_add(M.save_timer, &tv);
 	meeting_start(base, conf, M.st, web_soon);
+	tv.tv_sec = REPORT_ALIVE_S;
+	evtimer_add(M.alive_timer, &tv);
 	log_info("monitoring %zu target(s)%s", conf->ntargets,
 	    restored ? ", states restored" : "");
 	return 0;
@@ -866,6 +890,7 @@ monitor_stop(void)
 	event_free(M.save_timer);
 	event_free(M.web_timer);
 	event_free(M.web_soon);
+	event_free(M.alive_timer);
 	for (size_t k = 0; k < RECENT_EVENTS; k++)
 		web_event_clear(&M.recent[k]);
 	free(M.st);

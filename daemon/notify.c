@@ -254,8 +254,10 @@ note_change(struct nt *t, time_t at)
 
 /* --- the monitor's own way out ---------------------------------------- */
 
-/* Are all roots (not in maintenance) down?  Then *since = when the last
- * of them began to fail: all of them were failing from then on. */
+/* Are all roots (not in maintenance) down, two or more?  Then *since =
+ * when the last of them began to fail: all of them were failing from
+ * then on.  With one root, its outage and the monitor's own cannot be
+ * told apart: it is reported as the root's. */
 static int
 roots_down(const struct notify *n, time_t *since)
 {
@@ -273,7 +275,7 @@ roots_down(const struct notify *n, time_t *since)
 		if (n->t[i].down_since > *since)
 			*since = n->t[i].down_since;
 	}
-	return nroots > 0;
+	return nroots > 1;
 }
 
 /* From a root's first answer to the digest: its children (everything

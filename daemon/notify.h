@@ -22,8 +22,8 @@
  *    their own (journaled, not mailed).  A target still down when the
  *    window ends is reported then.
  *  - The monitor's own way out: when every root target (one without a
- *    parent) is down at once, it is more likely the monitoring PC that
- *    is cut off than all of them: CUT.  When a root answers again,
+ *    parent; two or more) is down at once, it is more likely the
+ *    monitoring PC that is cut off than all of them: CUT.  When a root answers again,
  *    RECONNECTED: what was said meanwhile and could not be delivered is
  *    held; once the targets have had time to be checked again
  *    (DIGEST_SETTLE), DIGEST: the held notifications go out as one

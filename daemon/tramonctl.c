@@ -1,5 +1,6 @@
 /*
- * tramonctl: talk to a running tramond over its control socket.
+ * tramonctl: talk to a running tramond over its control socket, or work
+ * offline on its state directory (reports).
  */
 #include "config.h"
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +21,8 @@
 #include "control.h"
 #include "log.h"
 #include "probe.h"
+#include "report.h"
+#include "report_fmt.h"
 #include "util.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/tramon/tramon.conf"
@@ -43,7 +47,10 @@ usage(void)
 	    "  meeting list      meetings, their next start and check\n"
 	    "  meeting check NAME [--minutes N] [--no-mail]\n"
 	    "                    check a meeting's sites now, print the table;\n"
-	    "                    exit 0 if every site is ready, 1 if not\n");
+	    "                    exit 0 if every site is ready, 1 if not\n"
+	    "  report [--month YYYY-MM] [--format text|csv] [-o FILE]\n"
+	    "                    a month's availability report, offline from\n"
+	    "                    the state directory (default: last month)\n");
 	exit(EX_USAGE);
 }
 
@@ -385,6 +392,85 @@ cmd_meeting(const struct conf *c, int argc, char **argv)
 	usage();
 }
 
+static int
+write_out(const char *path, const char *data, size_t len)
+{
+	if (path == NULL) {
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) ==
+		    EOF) {
+			fprintf(stderr, "tramonctl: stdout: %s\n",
+			    strerror(errno));
+			return EX_IOERR;
+		}
+		return EX_OK;
+	}
+	if (file_replace(path, data, len, 0) == -1) {
+		fprintf(stderr, "tramonctl: %s: %s\n", path, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	return EX_OK;
+}
+
+/*
+ * report [--month YYYY-MM] [--format text|csv] [-o FILE]: from the
+ * journal and the RRD files alone, so it works with tramond stopped.
+ */
+static int
+cmd_report(const struct conf *c, int argc, char **argv)
+{
+	const char *month = NULL, *format = "text", *out = NULL;
+	struct report *r;
+	struct stat sb;
+	char *dir, *data;
+	size_t len;
+	int year, mon, rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 < argc && strcmp(argv[i], "--month") == 0)
+			month = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "--format") == 0)
+			format = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "-o") == 0)
+			out = argv[++i];
+		else
+			usage();
+	}
+	if (month == NULL)
+		report_month_of(c->timezone, time(NULL), -1, &year, &mon);
+	else if (report_parse_month(month, &year, &mon) == -1) {
+		fprintf(stderr, "tramonctl: %s: a month is YYYY-MM\n", month);
+		return EX_USAGE;
+	}
+	if (strcmp(format, "text") != 0 && strcmp(format, "csv") != 0) {
+		fprintf(stderr, "tramonctl: format %s: only text and csv in "
+		    "this release\n", format);
+		return EX_USAGE;
+	}
+	dir = xasprintf("%s/journal", c->state_dir);
+	if (stat(dir, &sb) == -1) {
+		fprintf(stderr, "tramonctl: %s: %s\n", dir, strerror(errno));
+		free(dir);
+		return EX_NOINPUT;
+	}
+	free(dir);
+	if ((r = report_build(c, year, mon, time(NULL))) == NULL) {
+		fprintf(stderr, "tramonctl: %04d-%02d: no such month\n", year,
+		    mon);
+		return EX_USAGE;
+	}
+	report_rrd(r, c);
+	if (strcmp(format, "csv") == 0)
+		data = report_csv(r, &len);
+	else {
+		data = report_text(r);
+		len = strlen(data);
+	}
+	rc = write_out(out, data, len);
+	free(data);
+	report_free(r);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -437,6 +523,8 @@ main(int argc, char *argv[])
 		rc = cmd_maintenance(c, argc, argv);
 	} else if (strcmp(cmd, "meeting") == 0) {
 		rc = cmd_meeting(c, argc, argv);
+	} else if (strcmp(cmd, "report") == 0) {
+		rc = cmd_report(c, argc, argv);
 	} else if (strcmp(cmd, "test-email") == 0 && argc == 2) {
 		json_t *r = call_req(c, json_pack("{s:s, s:s}", "cmd",
 		    "test-email", "contact", argv[1]));

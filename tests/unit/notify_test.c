@@ -500,6 +500,21 @@ DEF_TEST(way_out_cut_then_digest)
 	return 0;
 }
 
+/* One root only: its outage is its own, never a cut. */
+DEF_TEST(way_out_one_root_is_no_cut)
+{
+	reset();
+	defs[PORTAL].parent = defs[SW].parent = WAN;
+	all_up();
+	for (int r = 0; r < 3; r++)
+		all_rounds(OUT_FAIL, 4);
+	wait_for(60);
+	EXPECT_EQ_INT(1, count(NK_DOWN, WAN));
+	EXPECT_EQ_INT(0, count(NK_CUT, -1));
+	EXPECT_EQ_INT(0, notify_cut_since(nf, NULL));
+	return 0;
+}
+
 /* Some roots down is not a cut; a cut again before the digest goes on
  * from the first; a restart while held still holds. */
 DEF_TEST(way_out_partial_again_restart)
@@ -574,6 +589,7 @@ main(void)
 	RUN_TEST(switch_events);
 	RUN_TEST(survives_restart);
 	RUN_TEST(way_out_cut_then_digest);
+	RUN_TEST(way_out_one_root_is_no_cut);
 	RUN_TEST(way_out_partial_again_restart);
 	notify_free(nf);
 	END_TEST;

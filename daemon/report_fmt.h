@@ -1,0 +1,39 @@
+/*
+ * Monthly reports: formats.  Each takes a report built by report_build()
+ * and only prints it, in the report's language; times are local to the
+ * report's time zone.  HTML and PDF will sit beside these.
+ */
+#ifndef TRAMON_REPORT_FMT_H
+#define TRAMON_REPORT_FMT_H
+
+#include <stddef.h>
+
+#include "report.h"
+
+/* Plain text for a terminal: aligned columns (by characters shown, so
+ * Vietnamese lines up), UTF-8.  NUL-terminated, to free(). */
+char *report_text(const struct report *);
+
+/*
+ * CSV (RFC 4180: CRLF, quoted where needed), UTF-8 with a byte order
+ * mark so that Excel reads Vietnamese: a head and one row per target,
+ * a blank line, the outages, a blank line, the groups.  Durations in
+ * seconds, times "YYYY-MM-DD HH:MM:SS" local.  *len = bytes.
+ */
+char *report_csv(const struct report *, size_t *len);
+
+/* Shared by the formats. */
+void report_fmt_hms(long seconds, char *buf, size_t len);   /* "743:00:00" */
+void report_fmt_pct(int lang, double pct, char *buf, size_t len);
+void report_fmt_kind(int lang, const struct report_outage *, char *buf,
+    size_t len);
+void report_fmt_hint(int lang, const struct report_outage *, char *buf,
+    size_t len);
+void report_fmt_note(int lang, const struct report_outage *, char *buf,
+    size_t len);
+const char *report_fmt_group(int lang, const char *group);
+
+/* Characters a terminal shows for UTF-8 `s` (combining marks 0, wide 2). */
+size_t report_fmt_width(const char *s);
+
+#endif /* TRAMON_REPORT_FMT_H */
