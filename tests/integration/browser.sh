@@ -36,7 +36,8 @@ mkdir -p "$SHOTS"
 # --- helpers ----------------------------------------------------------------
 
 # write_conf LANG: the district's configuration with this test's paths,
-# rounds of 5 s (5 echoes), DOWN after 2 lost rounds, UP after 1
+# rounds of 5 s (5 echoes), DOWN after 2 lost rounds, UP after 1; the web
+# services' certificates checked against the lab's CA
 write_conf() {
 	"$PYTHON" "$top_srcdir/tests/browser/conf.py" \
 	    "$top_srcdir/conf/tramon.conf" "$CONF" \
@@ -49,7 +50,8 @@ write_conf() {
 	    "daemon.control_socket=\"$TEST_TMP/tramond.sock\"" \
 	    "daemon.language=\"$1\"" 'daemon.web_refresh=5' \
 	    'defaults.interval=5' 'defaults.count=5' 'defaults.timeout=2.0' \
-	    'defaults.down_after=2' 'defaults.up_after=1' ||
+	    'defaults.down_after=2' 'defaults.up_after=1' \
+	    "defaults.ca_file=\"$(lab ca)\"" ||
 	    hard_error "cannot write $CONF"
 }
 
@@ -178,7 +180,7 @@ tramond_start "$CONF"
 check "the built-in server answers /status.json" \
     wait_for 30 fetch status.json "$TEST_TMP/status.now.json"
 check "status.json: every target measured, up" wait_for 60 status_test \
-    'len(d["targets"]) == 16 and all(x["last_round"] and x["state"] in
+    'len(d["targets"]) == 20 and all(x["last_round"] and x["state"] in
     ("up", "degraded") for x in d["targets"])'
 
 # --- two sites cut off ----------------------------------------------------------

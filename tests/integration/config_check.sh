@@ -26,7 +26,7 @@ grep -q "plugin_dir = \"$PLUGINS\"" "$TEST_TMP/tramon.conf" ||
     hard_error "cannot set plugin_dir in the example"
 out=$("$TRAMOND" -n -c "$TEST_TMP/tramon.conf" 2>&1)
 check "the shipped example is valid (exit 0)" [ $? = 0 ]
-check "and has the district's 16 targets" grep -q "(16 targets)" <<<"$out"
+check "and has the district's 20 targets" grep -q "(20 targets)" <<<"$out"
 
 for bad in bad-syntax bad-keys bad-types bad-range bad-dup bad-id bad-refs \
     bad-cycle bad-plugin bad-probe bad-utf8 bad-times include-syntax \

@@ -4,7 +4,8 @@
 #  - a commune cut off goes DOWN within down_after x interval (+ slack),
 #    is journaled, shown in status.json and on the page, and comes back;
 #  - a WAN cut makes the WAN router DOWN and every commune and uplink
-#    behind it UNREACHABLE, never DOWN, while the Huyện ủy stays up;
+#    behind it UNREACHABLE, never DOWN, and the web services behind the
+#    VNPT uplink too, while the Huyện ủy stays up;
 #  - when the WAN returns, the communes come back UP, except one that is
 #    really down: it is then reported DOWN;
 #  - a closed H.323 port is DOWN while the endpoint still pings.
@@ -20,6 +21,8 @@ CONF=$TEST_TMP/tramon.conf
 WWW=$TEST_TMP/www
 COMMUNES="tra-mai tra-don tra-leng tra-don2 tra-tap tra-cang tra-linh tra-nam tra-vinh tra-van"
 BEHIND_WAN="$COMMUNES uplink-vnpt uplink-viettel"
+WEB="portal qoffice motcua"	# behind uplink-vnpt (Q-Office: degraded, its
+				# certificate expires in 10 days)
 JOURNAL=$TEST_TMP/state/journal/$(TZ=Asia/Ho_Chi_Minh date +%Y-%m).jsonl
 
 # The district's targets, exactly as the example configuration has them.
@@ -34,18 +37,20 @@ print(m.group(0))
 EOF
 }
 
+# (the lab first: its CA, which the web services' certificates are checked
+# against, is made by lab.sh up)
+lab_up
 {
 	daemon_section "127.0.0.1:$(free_port)" | sed 's/web_refresh.*//'
 	cat <<EOF
 defaults = { interval = $INTERVAL; count = 10; timeout = 1.0;
-  down_after = $DOWN_AFTER; up_after = $UP_AFTER; };
+  down_after = $DOWN_AFTER; up_after = $UP_AFTER; ca_file = "$(lab ca)"; };
 EOF
 	district_targets || hard_error "cannot read the district's targets"
 } >"$CONF"
 "$top_builddir/tramond" -n -c "$CONF" >/dev/null 2>&1 ||
     hard_error "the test configuration is not valid: $("$top_builddir/tramond" -n -c "$CONF" 2>&1)"
 
-lab_up
 tramond_start "$CONF"
 
 status() {
@@ -88,7 +93,7 @@ changed_to() {
 	    tail -n 1 | sed 's/.*"ts":\([0-9]*\).*/\1/'
 }
 
-ALL="wan huyen-uy huyen-uy-h323 $BEHIND_WAN"
+ALL="wan huyen-uy huyen-uy-h323 huyen-uy-sip $BEHIND_WAN $WEB"
 check "every target answers" wait_for 60 all_are up degraded -- $ALL
 
 # --- one commune cut off ------------------------------------------------------
@@ -121,7 +126,10 @@ limit=$((DOWN_AFTER * INTERVAL + SLACK))
 check "the WAN router is DOWN" wait_for $limit all_are down -- wan
 check "every commune and uplink is UNREACHABLE" \
     wait_for $limit all_are unreachable -- $BEHIND_WAN
-check "the Huyện ủy (on the LAN) stays up" all_are up -- huyen-uy huyen-uy-h323
+check "the web services behind the VNPT uplink are UNREACHABLE" \
+    wait_for $limit all_are unreachable -- $WEB
+check "the Huyện ủy (on the LAN) stays up" all_are up -- huyen-uy huyen-uy-h323 \
+    huyen-uy-sip
 sleep $((2 * INTERVAL))
 tail -n +"$((mark + 1))" "$JOURNAL" >"$TEST_TMP/wan-cut.jsonl"
 bad=$(grep '"to":"down"' "$TEST_TMP/wan-cut.jsonl" | grep -v '"target":"wan"' || true)
@@ -129,6 +137,8 @@ check "no commune was ever reported DOWN during the WAN cut" [ -z "$bad" ]
 [ -z "$bad" ] || echo "$bad" >&2
 check "the unreachable ones name the WAN as their parent" \
     [ "$(grep -c '"to":"unreachable".*"parent":"wan"' "$TEST_TMP/wan-cut.jsonl")" = 12 ]
+check "the web services name the VNPT uplink" \
+    [ "$(grep -c '"to":"unreachable".*"parent":"uplink-vnpt"' "$TEST_TMP/wan-cut.jsonl")" = 3 ]
 check "status.json shows them unreachable" wait_for 10 json_test "$WWW/status.json" \
     'all(t(i)["state"] == "unreachable" for i in ["tra-linh", "tra-cang", "uplink-vnpt"])'
 
@@ -141,7 +151,7 @@ limit=$(((UP_AFTER + DOWN_AFTER) * INTERVAL + 2 * SLACK))
 check "the WAN comes back up" wait_for $limit all_are up -- wan
 check "the communes come back" wait_for $limit all_are up degraded -- \
     tra-mai tra-don tra-leng tra-don2 tra-tap tra-linh tra-nam tra-vinh tra-van \
-    uplink-vnpt uplink-viettel
+    uplink-vnpt uplink-viettel $WEB
 check "tra-cang, really down, is then reported DOWN" \
     wait_for $limit all_are down -- tra-cang
 tail -n +"$((mark + 1))" "$JOURNAL" >"$TEST_TMP/wan-back.jsonl"

@@ -10,12 +10,25 @@
 #                                 │     br-wan 198.18.2.1/24 (provincial WAN)
 #                                 │       └── tm-c01 … tm-c10  198.18.2.11-20
 #                                 │     isp1 198.18.3.2/30 ── tm-isp1 198.18.3.1
+#                                 │     │                     dc 198.18.4.1/24
+#                                 │     │                      └── tm-dc: br0 (the
+#                                 │     │                          province data centre)
+#                                 │     │        ├── tm-portal   198.18.4.10 (HTTPS 443)
+#                                 │     │        ├── tm-qoffice  198.18.4.11 (HTTPS 443)
+#                                 │     │        └── tm-motcua   198.18.4.12 (HTTPS 443)
 #                                 │     isp2 198.18.3.6/30 ── tm-isp2 198.18.3.5
-#                                 └── tm-huyenuy  198.18.1.10  (+ TCP 1720)
+#                                 └── tm-huyenuy  198.18.1.10  (+ TCP 1720, SIP udp 5060)
 #
 # Host side: only the veth tm-noc and the route 198.18.0.0/15 via the
 # router; `lab.sh down` removes both.  Addresses stay in 198.18.0.0/15
 # (RFC 2544 benchmarking space), never anything routable.
+#
+# The province data centre is reached over the VNPT uplink: the router
+# routes 198.18.4.0/24 to the VNPT gateway (tm-isp1), which forwards it
+# to the data centre's switch (tm-dc).  So `lab.sh cut uplink-vnpt` (or
+# `cut wan`) takes the web services away too, as it would in the
+# province; `cut portal` takes one service's port on the data centre's
+# switch down.
 
 LAB_NOC_IF=tm-noc
 LAB_NOC_ADDR=198.18.1.100/24
@@ -31,6 +44,7 @@ LAB_WAN_ADDR=198.18.2.1/24	# the router on the provincial WAN bridge
 #           switch = the LAN switch itself: its management address, on
 #           br0 (ns must be "lan")
 #           wan = a port of the WAN bridge (tm-wan br-wan)
+#           dc = a port of the data centre's switch (tm-dc br0)
 #           p2p:ADDR/LEN = a point-to-point link, ADDR on the router
 #   delay jitter loss
 #           echod emulation: ms, +- ms (triangular), % of requests lost;
@@ -56,10 +70,38 @@ tra-vinh         c09      198.18.2.19/24  wan                28     3      0.1  
 tra-van          c10      198.18.2.20/24  wan                15     2      0     Xã Trà Vân, fibre
 uplink-vnpt      isp1     198.18.3.1/30   p2p:198.18.3.2/30  6      1      0     VNPT gateway
 uplink-viettel   isp2     198.18.3.5/30   p2p:198.18.3.6/30  9      2      0     Viettel gateway
+portal           portal   198.18.4.10/24  dc                 kernel -      -     Cổng thông tin điện tử huyện (HTTPS)
+qoffice          qoffice  198.18.4.11/24  dc                 kernel -      -     Q-Office (HTTPS)
+motcua           motcua   198.18.4.12/24  dc                 kernel -      -     Một cửa điện tử (HTTPS)
 '
+
+# The province data centre: its switch (tm-dc, bridge br0) hangs off the
+# namespace of LAB_DC_UPLINK (a site attached p2p to the router), whose
+# address on it, LAB_DC_GW, is the data centre's gateway; the router
+# routes LAB_DC_NET there.
+LAB_DC_UPLINK=uplink-vnpt
+LAB_DC_NET=198.18.4.0/24
+LAB_DC_GW=198.18.4.1/24
 
 # TCP listeners started with the lab: SITE:PORT ...
 LAB_TCP='huyen-uy:1720'
+
+# SIP endpoints started with the lab (sipp answering OPTIONS with 200 OK,
+# tests/sip/uas_options.xml), UDP: SITE:PORT ...
+LAB_SIP='huyen-uy:5060'
+
+# HTTPS servers started with the lab (tests/lab/webd.py), one per site, on
+# its address, with a certificate for NAME signed by the lab's CA (made
+# by `lab.sh up` in the run directory: `lab.sh ca` prints its file).
+# DAYS: the certificate's validity from now on (Q-Office's runs out
+# soon, as it does in the province).  The page "/" is a UTF-8 page with
+# TITLE as its title and heading.
+LAB_WEB='
+# site     port  name                       days  title
+portal     443   namtramy.example.gov.vn    365   Cổng thông tin điện tử huyện Nam Trà My
+qoffice    443   qoffice.example.gov.vn     10    Q-Office – Hệ thống quản lý văn bản và điều hành
+motcua     443   motcua.example.gov.vn      365   Một cửa điện tử – huyện Nam Trà My
+'
 
 # The core switch's SNMP agent: net-snmp's snmpd in tm-lan, on core-sw's
 # address, started by `lab.sh up` when snmpd is installed.  Its interfaces

@@ -22,10 +22,14 @@
 #   lab.sh traffic SITE BYTES [SECONDS [to|from]]
 #                                  send BYTES of UDP through the switch port
 #                                  of SITE, print what crossed it
+#   lab.sh web SITE ok|error|slow [SECONDS]
+#                                  how a web service answers "/"
+#   lab.sh sip SITE on|off         start / stop a site's SIP endpoint
+#   lab.sh ca                      print the file of the lab's CA certificate
 #
 # SITE is a target id of conf/tramon.conf (tra-linh, wan, huyen-uy,
-# uplink-vnpt ...) or a namespace name (c07, tm-c07, huyenuy, isp1).  The
-# topology is the table in district.sh, next to this script.
+# uplink-vnpt, portal ...) or a namespace name (c07, tm-c07, huyenuy,
+# isp1).  The topology is the table in district.sh, next to this script.
 #
 # tramond runs in the root namespace; everything it watches lives in tm-*
 # namespaces.  The kernel has no netem, so each site's link (delay,
@@ -51,6 +55,21 @@
 #                      included).  Sites behind the WAN router are reached
 #                      through p-wan.
 #
+# The province data centre (tm-dc, behind the VNPT uplink) serves the
+# district's web services over HTTPS (portal, qoffice, motcua; LAB_WEB in
+# district.sh): tests/lab/webd.py in each site's namespace, on port 443
+# of its address, with a certificate for the service's name from a CA
+# that `up` makes in $LAB_RUN_DIR/ca (`lab.sh ca` prints the CA's file,
+# for a target's ca_file).  Q-Office's certificate expires in 10 days.
+#   web SITE error     "/" answers 500
+#   web SITE slow [S]  "/" answers after S seconds (default 1.5)
+#   web SITE ok        "/" answers at once again
+# The Huyện ủy's video-conference unit also answers SIP OPTIONS (sipp
+# with tests/sip/uas_options.xml, UDP 5060; LAB_SIP):
+#   sip SITE off|on    the SIP endpoint stops / answers again (a closed
+#                      UDP port: ICMP port unreachable)
+# `cut` and `restore` take any of these sites off the network and back.
+#
 # Environment:
 #   ECHOD        the echod binary (default: $top_builddir/tests/lab/echod,
 #                ./build/tests/lab/echod, or build/ next to the sources)
@@ -59,6 +78,7 @@
 #   LAB_UP_TIMEOUT  seconds `up` waits for every site to answer (30)
 #   LAB_QUIET=1  print only errors
 #   LAB_SNMP=0   do not start snmpd with `up`
+#   LAB_SIP_OFF=1  do not start the SIP endpoints with `up`
 #
 # shellcheck disable=SC2015  # "A && B || die": die when either fails
 set -Eeuo pipefail
@@ -72,6 +92,10 @@ LOCK_FILE=${RUN_DIR%/}.lock
 UP_TIMEOUT=${LAB_UP_TIMEOUT:-30}
 ROUTER_NS=tm-wan		# the router: holds the WAN bridge and p2p links
 LAN_NS=tm-lan			# the LAN switch
+DC_NS=tm-dc			# the province data centre's switch
+CA_DIR=$RUN_DIR/ca		# the lab's CA and the web services' certificates
+WEBD_PY=$LAB_DIR/webd.py
+SIP_SCENARIO=$LAB_DIR/../sip/uas_options.xml
 SNMP_DIR=$RUN_DIR/snmpd		# snmpd.conf, its pid file, log, persistent state
 SNMP_CTL=labctl			# snmpd's read-write community, 127.0.0.1 in tm-lan only
 TRAFFIC_PY=$LAB_DIR/../snmp/traffic.py
@@ -89,7 +113,7 @@ note() {
 }
 
 usage() {
-	sed -n '3,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '3,28s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 64
 }
 
@@ -130,6 +154,7 @@ switch_port() {
 	case ${S_ATTACH[$1]} in
 	lan)	echo "$LAN_NS p-${S_NS[$1]#tm-}" ;;
 	switch)	echo "$LAN_NS br0" ;;
+	dc)	echo "$DC_NS p-${S_NS[$1]#tm-}" ;;
 	*)	echo "$ROUTER_NS ${S_NS[$1]#tm-}" ;;
 	esac
 }
@@ -223,10 +248,11 @@ stop_pidfile() {
 
 	if pid=$(pid_of "$1"); then
 		# only the process we started with this pid file, not
-		# whatever got its pid since
-		# (echod -P FILE, snmpd -p FILE)
+		# whatever got its pid since: its command line names the
+		# file (echod -P FILE, snmpd -p FILE, webd.py -P FILE,
+		# sipp -key pidfile FILE)
 		cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
-		if [[ $cmd != *" -P $1 "* && $cmd != *" -p $1 "* ]]; then
+		if [[ " $cmd" != *" $1 "* ]]; then
 			echo "$ME: warning: $1 names pid $pid ($cmd), not" \
 			    "ours; left alone" >&2
 			rm -f "$1"
@@ -325,6 +351,191 @@ tcp_on() {
 	}
 }
 
+# --- the web services and the SIP endpoints ---------------------------------
+
+# W_SITE W_PORT W_NAME W_DAYS W_TITLE: the LAB_WEB table
+W_SITE=() W_PORT=() W_NAME=() W_DAYS=() W_TITLE=()
+
+load_web() {
+	local site port name days title
+
+	while read -r site port name days title; do
+		[[ -z $site || $site == \#* ]] && continue
+		[[ -n $title ]] || die "district.sh: LAB_WEB: incomplete line for '$site'"
+		W_SITE+=("$site") W_PORT+=("$port") W_NAME+=("$name")
+		W_DAYS+=("$days") W_TITLE+=("$title")
+	done <<<"${LAB_WEB:-}"
+}
+
+# Sets WI to the LAB_WEB index of site index $1, or fails.
+find_web() {
+	local k
+
+	for k in "${!W_SITE[@]}"; do
+		if [ "${W_SITE[k]}" = "${S_ID[$1]}" ]; then
+			WI=$k
+			return 0
+		fi
+	done
+	return 1
+}
+
+# openssl's date: YYYYMMDDHHMMSSZ, $1 seconds since the epoch
+cert_date() {
+	date -u -d "@$1" +%Y%m%d%H%M%SZ
+}
+
+# The lab's CA and, signed by it, one certificate per web service (for
+# its name only: the targets connect to the address and check the name),
+# valid from an hour ago for its DAYS (and an hour, so that a 10-day
+# certificate shows 10 days for the whole first hour).  EC P-256 keys:
+# fast to make at each `up`.  `openssl ca`, not `x509 -req`: exact end
+# dates.
+make_certs() {
+	local k now db ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+
+	[ ${#W_SITE[@]} -gt 0 ] || return 0
+	need_tools openssl
+	mkdir -p "$CA_DIR"
+	db=$CA_DIR/db
+	mkdir -p "$db"
+	openssl req -x509 "${ec[@]}" -keyout "$CA_DIR/ca.key" \
+	    -out "$CA_DIR/ca.pem" -days 3650 \
+	    -subj "/O=tramon lab/CN=Nam Tra My lab CA" \
+	    -addext "basicConstraints=critical,CA:TRUE" \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>"$db/log" ||
+	    { cat "$db/log" >&2; die "cannot make the lab's CA"; }
+	: >"$db/index.txt"
+	echo 1000 >"$db/serial"
+	now=$(date -u +%s)
+	for k in "${!W_SITE[@]}"; do
+		[[ ${W_DAYS[k]} =~ ^[0-9]+$ ]] ||
+		    die "district.sh: LAB_WEB: ${W_SITE[k]}: bad days '${W_DAYS[k]}'"
+		cat >"$db/ca.cnf" <<CNF
+[ ca ]
+default_ca = lab
+[ lab ]
+dir = $db
+database = \$dir/index.txt
+new_certs_dir = \$dir
+serial = \$dir/serial
+certificate = $CA_DIR/ca.pem
+private_key = $CA_DIR/ca.key
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = none
+x509_extensions = server
+[ any ]
+commonName = supplied
+[ server ]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:${W_NAME[k]}
+CNF
+		openssl req "${ec[@]}" -keyout "$CA_DIR/${W_SITE[k]}.key" \
+		    -out "$db/${W_SITE[k]}.csr" -subj "/CN=${W_NAME[k]}" \
+		    2>"$db/log" &&
+		openssl ca -batch -config "$db/ca.cnf" -notext \
+		    -startdate "$(cert_date $((now - 3600)))" \
+		    -enddate "$(cert_date $((now + W_DAYS[k] * 86400 + 3600)))" \
+		    -in "$db/${W_SITE[k]}.csr" -out "$CA_DIR/${W_SITE[k]}.pem" \
+		    2>>"$db/log" ||
+		    { cat "$db/log" >&2; die "cannot sign ${W_NAME[k]}"; }
+	done
+	rm -rf "$db"
+	chmod 600 "$CA_DIR"/*.key
+}
+
+web_pidfile() {
+	echo "$RUN_DIR/web-$1.pid"
+}
+
+web_modefile() {
+	echo "$RUN_DIR/web-$1.mode"
+}
+
+# Start the web service of LAB_WEB index $1 in its site's namespace.
+web_on() {
+	local k=$1 site=${W_SITE[$1]} pidf log
+
+	find_site "$site"
+	pidf=$(web_pidfile "$site")
+	log=$RUN_DIR/web-$site.log
+	pid_of "$pidf" >/dev/null && return 0
+	rm -f "$pidf"
+	spawn "$log" ip netns exec "${S_NS[SI]}" "$PYTHON" "$WEBD_PY" \
+	    --listen "$(site_ip "$SI"):${W_PORT[k]}" \
+	    --cert "$CA_DIR/$site.pem" --key "$CA_DIR/$site.key" \
+	    --title "${W_TITLE[k]}" --mode "$(web_modefile "$site")" \
+	    -P "$pidf"
+	wait_pidfile "$pidf" 10 || {
+		tail -n 5 "$log" >&2 || true
+		die "the web service $site did not start (log: $log)"
+	}
+}
+
+sip_pidfile() {
+	echo "$RUN_DIR/sip-$1-$2.pid"
+}
+
+# Start sipp answering OPTIONS on site index $1, UDP port $2.  sipp has no
+# pid file of its own: spawn's process becomes sipp (setsid and ip netns
+# exec exec it), so its pid is the one to keep; the pid file's name goes
+# on its command line (-key, a scenario variable nobody reads) so that
+# stop_pidfile knows it.
+sip_on() {
+	local i=$1 port=$2 pidf log n=0
+
+	pidf=$(sip_pidfile "${S_ID[i]}" "$port")
+	log=$RUN_DIR/sip-${S_ID[i]}-$port.log
+	pid_of "$pidf" >/dev/null && return 0
+	need_tools sipp
+	[ -f "$SIP_SCENARIO" ] || die "$SIP_SCENARIO is missing"
+	# -f 3600: its statistics screen (to the log) once an hour, not
+	# every second
+	spawn "$log" ip netns exec "${S_NS[i]}" sipp -sf "$SIP_SCENARIO" \
+	    -i "$(site_ip "$i")" -p "$port" -t u1 -nostdin -f 3600 \
+	    -key pidfile "$pidf"
+	echo $! >"$pidf"
+	until [ -n "$(ip netns exec "${S_NS[i]}" ss -Hlun \
+	    "sport = :$port" 2>/dev/null)" ]; do
+		if ! pid_of "$pidf" >/dev/null || [ $n -ge 100 ]; then
+			tail -n 5 "$log" >&2 || true
+			rm -f "$pidf"
+			die "sipp on ${S_ID[i]}:$port did not start (log: $log)"
+		fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
+
+start_services() {
+	local k t site port
+
+	if [ ${#W_SITE[@]} -gt 0 ]; then
+		need_tools "$PYTHON"
+		make_certs
+		for k in "${!W_SITE[@]}"; do
+			web_on "$k"
+		done
+	fi
+	SIP_NOTE=none
+	if [ "${LAB_SIP_OFF:-0}" != 1 ] && [ -n "${LAB_SIP:-}" ]; then
+		if command -v sipp >/dev/null 2>&1; then
+			for t in $LAB_SIP; do
+				site=${t%:*} port=${t##*:}
+				find_site "$site"
+				sip_on "$SI" "$port"
+			done
+			SIP_NOTE=$LAB_SIP
+		else
+			SIP_NOTE="none (sipp is not installed)"
+		fi
+	fi
+}
+
 # --- up / down -------------------------------------------------------------
 
 mkns() {
@@ -363,6 +574,12 @@ build_site() {
 		ip -n "$ROUTER_NS" link set "$port" master br-wan up
 		gw=${LAB_WAN_ADDR%/*}
 		;;
+	dc)
+		port=p-${ns#tm-}
+		link_site "$DC_NS" "$port" "$ns"
+		ip -n "$DC_NS" link set "$port" master br0 up
+		gw=${LAB_DC_GW%/*}
+		;;
 	p2p:*)
 		port=${ns#tm-}
 		link_site "$ROUTER_NS" "$port" "$ns"
@@ -393,6 +610,10 @@ build() {
 	ip -n "$ROUTER_NS" addr add "$LAB_WAN_ADDR" dev br-wan
 	ip -n "$ROUTER_NS" link set br-wan up
 
+	mkns "$DC_NS"
+	ip -n "$DC_NS" link add br0 type bridge
+	ip -n "$DC_NS" link set br0 up
+
 	# the monitoring PC: the only change to the root namespace
 	ip link add "$LAB_NOC_IF" type veth peer name p-noc netns "$LAN_NS"
 	echo host >>"$RUN_DIR/namespaces"
@@ -405,7 +626,26 @@ build() {
 	for i in "${!S_ID[@]}"; do
 		build_site "$i"
 	done
+	build_dc_uplink
 	set_port_aliases
+}
+
+# The data centre's switch hangs off the uplink's gateway (tm-isp1), which
+# routes for it; the router sends the data centre's network there.
+build_dc_uplink() {
+	local ns gw
+
+	find_site "$LAB_DC_UPLINK"
+	[[ ${S_ATTACH[SI]} == p2p:* ]] ||
+	    die "district.sh: LAB_DC_UPLINK $LAB_DC_UPLINK is not attached p2p"
+	ns=${S_NS[SI]}
+	gw=$(site_ip "$SI")
+	ip -n "$DC_NS" link add p-uplink type veth peer name dc netns "$ns"
+	ip -n "$DC_NS" link set p-uplink master br0 up
+	ip -n "$ns" addr add "$LAB_DC_GW" dev dc
+	ip -n "$ns" link set dc up
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$ROUTER_NS" route add "$LAB_DC_NET" via "$gw"
 }
 
 # Ping every site once (retrying the lossy ones) until all answer.
@@ -463,6 +703,7 @@ cmd_up() {
 		find_site "$site"
 		tcp_on "$SI" "$port"
 	done
+	start_services
 	snmp=none
 	if [ "${LAB_SNMP:-1}" != 0 ] && command -v snmpd >/dev/null 2>&1 &&
 	    command -v snmpset >/dev/null 2>&1; then
@@ -474,7 +715,8 @@ cmd_up() {
 	trap - ERR INT TERM EXIT
 	echo "$ME: up: ${#S_ID[@]} sites answering; host $LAB_NOC_IF" \
 	    "${LAB_NOC_ADDR%/*}, route $LAB_ROUTE via $LAB_ROUTER;" \
-	    "tcp ${LAB_TCP:-none}; snmp: $snmp; state in $RUN_DIR"
+	    "tcp ${LAB_TCP:-none}; sip $SIP_NOTE; https ${#W_SITE[@]} sites" \
+	    "(CA $CA_DIR/ca.pem); snmp: $snmp; state in $RUN_DIR"
 }
 
 # Everything `up` made, whatever state it is in; quiet and idempotent.
@@ -484,7 +726,7 @@ teardown() {
 	for f in "$RUN_DIR"/*.pid; do
 		[ -e "$f" ] && stop_pidfile "$f"
 	done
-	for ns in "$LAN_NS" "$ROUTER_NS" "${S_NS[@]}"; do
+	for ns in "$LAN_NS" "$ROUTER_NS" "$DC_NS" "${S_NS[@]}"; do
 		all+=("$ns")
 	done
 	if [ -f "$RUN_DIR/namespaces" ]; then
@@ -512,7 +754,12 @@ teardown() {
 		ip netns del "$ns"
 	done
 	if ip link show "$LAB_NOC_IF" >/dev/null 2>&1; then
-		ip link del "$LAB_NOC_IF"	# takes the route with it
+		# takes the route with it.  Deleting tm-lan above deletes
+		# its peer p-noc, and with it this end, but asynchronously:
+		# it may have gone in between.
+		ip link del "$LAB_NOC_IF" 2>/dev/null ||
+		    ! ip link show "$LAB_NOC_IF" >/dev/null 2>&1 ||
+		    die "cannot delete $LAB_NOC_IF"
 	fi
 	if [ -n "$(ip route show "$LAB_ROUTE" 2>/dev/null)" ]; then
 		ip route del "$LAB_ROUTE" 2>/dev/null || true
@@ -543,6 +790,11 @@ cmd_cut_restore() {
 	read -r ns port <<<"$(switch_port "$SI")"
 	[ "$what" = cut ] && state=down || state=up
 	ip -n "$ns" link set "$port" "$state"
+	# the router's port going down took the route to the data centre
+	# with it
+	if [ "$state" = up ] && [ "${S_ID[SI]}" = "$LAB_DC_UPLINK" ]; then
+		ip -n "$ROUTER_NS" route replace "$LAB_DC_NET" via "$(site_ip "$SI")"
+	fi
 	note "$what ${S_ID[SI]} ($(site_ip "$SI")): $ns $port $state"
 }
 
@@ -595,6 +847,51 @@ cmd_tcp() {
 		;;
 	esac
 	note "tcp ${S_ID[SI]}:$2 $3"
+}
+
+cmd_web() {
+	local how=${2:-} secs=${3:-}
+
+	[ $# -ge 2 ] && [ $# -le 3 ] || usage
+	find_site "$1"
+	need_up "$SI"
+	find_web "$SI" || die "web: ${S_ID[SI]} serves no web service" \
+	    "(those that do: ${W_SITE[*]})"
+	case $how in
+	ok|error)
+		[ -z "$secs" ] || usage ;;
+	slow)
+		secs=${secs:-1.5}
+		is_num "$secs" && awk -v s="$secs" 'BEGIN { exit !(s <= 600) }' ||
+		    die "web: SECONDS must be a number up to 600"
+		;;
+	*)
+		usage ;;
+	esac
+	lock
+	echo "$how${secs:+ $secs}" >"$(web_modefile "${S_ID[SI]}")"
+	note "web ${S_ID[SI]}: $how${secs:+ ($secs s)}"
+}
+
+cmd_sip() {
+	local t site port found=0
+
+	[ $# -eq 2 ] || usage
+	find_site "$1"
+	need_up "$SI"
+	for t in ${LAB_SIP:-}; do
+		site=${t%:*} port=${t##*:}
+		[ "$site" = "${S_ID[SI]}" ] || continue
+		found=1
+		case $2 in
+		on)	lock; sip_on "$SI" "$port" ;;
+		off)	lock; stop_pidfile "$(sip_pidfile "$site" "$port")" ;;
+		*)	usage ;;
+		esac
+		note "sip ${S_ID[SI]}:$port $2"
+	done
+	[ "$found" = 1 ] || die "sip: ${S_ID[SI]} has no SIP endpoint" \
+	    "(LAB_SIP: ${LAB_SIP:-none})"
 }
 
 # --- the core switch's SNMP agent -------------------------------------------
@@ -893,6 +1190,17 @@ cmd_noc() {
 
 # --- status ----------------------------------------------------------------
 
+# Whole days until the certificate of web site $1 expires, or "?"
+cert_days() {
+	local end
+
+	end=$(openssl x509 -noout -enddate -in "$CA_DIR/$1.pem" 2>/dev/null) ||
+	    { echo "?"; return 0; }
+	end=$(date -u -d "${end#notAfter=}" +%s 2>/dev/null) ||
+	    { echo "?"; return 0; }
+	echo $(((end - $(date -u +%s)) / 86400))
+}
+
 cmd_status() {
 	local i ns port addrs=() a rest link resp pid emu f p d j l u g
 	local -A ans
@@ -914,7 +1222,7 @@ cmd_status() {
 		esac
 	done < <(fping -e -r 1 -t 1500 "${addrs[@]}" 2>/dev/null || true)
 	printf '%-15s %-12s %-10s %-5s %-40s %s\n' SITE ADDRESS NS LINK \
-	    RESPONDER ANSWERS
+	    'RESPONDER, SERVICES' ANSWERS
 	for i in "${!S_ID[@]}"; do
 		read -r ns port <<<"$(switch_port "$i")"
 		if ! ns_exists "${S_NS[i]}"; then
@@ -940,6 +1248,23 @@ cmd_status() {
 			p=${p%.pid}
 			pid_of "$f" >/dev/null && resp="$resp, tcp $p"
 		done
+		for f in "$RUN_DIR/sip-${S_ID[i]}-"*.pid; do
+			[ -e "$f" ] || continue
+			p=${f##*-}
+			p=${p%.pid}
+			pid_of "$f" >/dev/null && resp="$resp, sip $p"
+		done
+		if find_web "$i"; then
+			if pid_of "$(web_pidfile "${S_ID[i]}")" >/dev/null; then
+				f=$(web_modefile "${S_ID[i]}")
+				d=ok j=
+				[ ! -f "$f" ] || read -r d j <"$f" || true
+				resp="$resp, https ${W_PORT[WI]} ${d:-ok}${j:+ $j s}"
+				resp="$resp ($(cert_days "${S_ID[i]}") d)"
+			else
+				resp="$resp, https NOT RUNNING"
+			fi
+		fi
 		a=$(site_ip "$i")
 		printf '%-15s %-12s %-10s %-5s %-40s %s\n' "${S_ID[i]}" "$a" \
 		    "${S_NS[i]}" "$link" "$resp" "${ans[$a]:-no}"
@@ -955,8 +1280,9 @@ cmd_status() {
 cmd=$1
 shift
 load_sites
+load_web
 case $cmd in
-up|down|cut|restore|emulate|tcp|status|exec|snmp|port|traffic|noc)
+up|down|cut|restore|emulate|tcp|status|exec|snmp|port|traffic|noc|web|sip)
 	need_root "$cmd"
 	need_tools ip flock setsid sysctl
 	;;
@@ -997,6 +1323,16 @@ port)
 	;;
 traffic)
 	cmd_traffic "$@"
+	;;
+web)
+	cmd_web "$@"
+	;;
+sip)
+	cmd_sip "$@"
+	;;
+ca)
+	[ $# -eq 0 ] || usage
+	echo "$CA_DIR/ca.pem"
 	;;
 exec)
 	[ $# -ge 2 ] || usage

@@ -193,6 +193,7 @@ DEF_TEST(example_conf)
 		{ "tra-vinh", "Xã Trà Vinh", "198.18.2.19" },
 		{ "tra-van", "Xã Trà Vân", "198.18.2.20" },
 	};
+	static const char *const web[] = { "portal", "qoffice", "motcua" };
 	char *path = xasprintf("%s/conf/tramon.conf", srcdir);
 	char *text = file_read(path, NULL), *line, *fixed;
 	struct errs e;
@@ -234,7 +235,7 @@ DEF_TEST(example_conf)
 	EXPECT_EQ_STR("it2@example.gov.vn", c->contacts[0].email[1]);
 	EXPECT_TRUE(c->contacts[0].email[2] == NULL);
 
-	EXPECT_EQ_INT(16, (long long)c->ntargets);
+	EXPECT_EQ_INT(20, (long long)c->ntargets);
 	wan = conf_target_index(c, "wan");
 	EXPECT_EQ_INT(0, wan);
 	EXPECT_EQ_STR("198.18.1.1", c->targets[wan].pub.host);
@@ -250,7 +251,7 @@ DEF_TEST(example_conf)
 		int k = conf_target_index(c, communes[i].id);
 		const struct target_def *d;
 
-		EXPECT_EQ_INT(4 + (long long)i, k);
+		EXPECT_EQ_INT(5 + (long long)i, k);
 		if (k < 0)
 			continue;
 		d = &c->targets[k];
@@ -280,6 +281,25 @@ DEF_TEST(example_conf)
 	    c->targets[conf_target_index(c, "uplink-viettel")].pub.host);
 	EXPECT_EQ_INT(wan, c->targets[conf_target_index(c,
 	    "uplink-viettel")].parent);
+	/* the Huyện ủy's SIP side: a root, like its siblings */
+	EXPECT_EQ_INT(4, conf_target_index(c, "huyen-uy-sip"));
+	EXPECT_EQ_STR("sip", c->targets[4].type);
+	EXPECT_EQ_STR("198.18.1.10", c->targets[4].pub.host);
+	EXPECT_EQ_INT(-1, c->targets[4].parent);
+	/* the web services, behind the VNPT uplink */
+	for (size_t i = 0; i < nitems(web); i++) {
+		int k = conf_target_index(c, web[i]);
+
+		EXPECT_EQ_INT(17 + (long long)i, k);
+		if (k < 0)
+			continue;
+		EXPECT_EQ_STR("http", c->targets[k].type);
+		EXPECT_EQ_STR("Dịch vụ", c->targets[k].group);
+		EXPECT_EQ_INT(conf_target_index(c, "uplink-vnpt"),
+		    c->targets[k].parent);
+		EXPECT_EQ_INT(3, (long long)c->targets[k].down_after);
+		EXPECT_TRUE(c->targets[k].probe_conf != NULL);
+	}
 	conf_free(c);
 	return 0;
 }
