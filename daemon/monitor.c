@@ -667,7 +667,6 @@ round_result(void *owner, const struct tm_result *res, time_t started)
 	enum outcome out;
 	time_t now = time(NULL);
 
-	(void)started;
 	if (res->received > rt->nscratch) {
 		rt->scratch = xreallocarray(rt->scratch, res->received,
 		    sizeof(double));
@@ -679,7 +678,7 @@ round_result(void *owner, const struct tm_result *res, time_t started)
 	log_debug("%s: round: %u/%u answered, median %.2f ms, loss %.1f%%%s%s",
 	    d->pub.id, rs.received, rs.sent, rs.median * 1e3, rs.loss_pct,
 	    res->error ? ", " : "", res->error ? res->error : "");
-	state_round(&M.model, rt->idx, out, &rs, why, now);
+	state_round(&M.model, rt->idx, out, &rs, why, started, now);
 	series_update(&rt->series, res, mono_ns(), now);
 	store_series(d, rt, now, &rs);
 }

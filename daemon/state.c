@@ -96,6 +96,15 @@ set_state(struct state_model *m, int t, enum tstate to, time_t now,
 static void parent_went_out(struct state_model *, int parent, time_t);
 
 /* The target has failed down_after rounds: down, unreachable or held. */
+/* Has the parent had a round that began after child `t` began to fail?
+ * Only such a round says whether the way to the child is open. */
+static int
+parent_fresh(const struct state_model *m, int p, int t)
+{
+	return m->st[p].last_round != 0 &&
+	    m->st[p].round_start >= m->st[t].fail_start;
+}
+
 static void
 decide_out(struct state_model *m, int t, time_t now)
 {
@@ -103,7 +112,7 @@ decide_out(struct state_model *m, int t, time_t now)
 
 	if (p >= 0 && is_out(m->st[p].state)) {
 		set_state(m, t, TS_UNREACHABLE, now, p);
-	} else if (p >= 0 && m->st[p].fails > 0) {
+	} else if (p >= 0 && (m->st[p].fails > 0 || !parent_fresh(m, p, t))) {
 		m->st[t].pending = 1;	/* wait for the parent to decide */
 		return;
 	} else
@@ -143,7 +152,7 @@ parent_answered(struct state_model *m, int parent, int recovered, time_t now)
 
 		if (c->targets[i].parent != parent)
 			continue;
-		if (s->pending) {
+		if (s->pending && parent_fresh(m, parent, (int)i)) {
 			set_state(m, (int)i, TS_DOWN, now, -1);
 			parent_went_out(m, (int)i, now);
 		} else if (recovered && s->state == TS_UNREACHABLE)
@@ -162,7 +171,8 @@ answering_state(const struct tstatus *s, unsigned down_after)
 
 void
 state_round(struct state_model *m, int t, enum outcome out,
-    const struct round_stats *rs, const char *why, time_t now)
+    const struct round_stats *rs, const char *why, time_t started,
+    time_t now)
 {
 	const struct target_def *d = &m->conf->targets[t];
 	struct tstatus *s = &m->st[t];
@@ -171,11 +181,14 @@ state_round(struct state_model *m, int t, enum outcome out,
 	unsigned up_after = (unsigned)d->up_after;
 
 	s->last_round = now;
+	s->round_start = started && started <= now ? started : now;
 	if (rs)
 		s->last = *rs;
 	if (out == OUT_FAIL) {
-		if (s->fails == 0)
+		if (s->fails == 0) {
 			s->streak_since = now;
+			s->fail_start = s->round_start;
+		}
 		s->fails++;
 		s->goods = s->oks = s->slows = 0;
 	} else {

@@ -14,9 +14,12 @@
  *  unreachable  failing while its parent is down or unreachable.
  *
  * A child that reaches down_after while its parent is failing but not
- * yet down is held (pending): if the parent goes down the child becomes
- * unreachable, if the parent answers the child becomes down.  So a WAN
- * cut never reports the communes behind it as down first.
+ * yet down, or before the parent has had a round that began after the
+ * child's failures did (a web check fails three times in the time a
+ * ping round takes), is held (pending): if the parent goes down the
+ * child becomes unreachable, if such a round of the parent answers the
+ * child becomes down.  So a WAN cut never reports the communes behind
+ * it as down first.
  */
 #ifndef TRAMON_STATE_H
 #define TRAMON_STATE_H
@@ -50,6 +53,9 @@ struct tstatus {
 	unsigned slows;          /* consecutive rounds over a threshold */
 	int pending;             /* down decision held while parent fails */
 	time_t last_round;       /* 0 = no round yet */
+	time_t round_start;      /* when the last round began */
+	time_t fail_start;       /* when the first failed round of the
+	                          * current streak began */
 	struct round_stats last; /* statistics of the last round */
 	char why[96];            /* reason of the last failure or degradation */
 };
@@ -83,8 +89,10 @@ enum outcome state_classify(const struct conf *, int target,
     const struct round_stats *, const char *error, const char *degraded,
     char *why, size_t len);
 
-/* Feed one round's outcome (its statistics are recorded too). */
+/* Feed one round's outcome (its statistics are recorded too); the round
+ * began at `started` (0: now). */
 void state_round(struct state_model *, int target, enum outcome,
-    const struct round_stats *, const char *why, time_t now);
+    const struct round_stats *, const char *why, time_t started,
+    time_t now);
 
 #endif /* TRAMON_STATE_H */

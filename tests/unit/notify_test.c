@@ -103,7 +103,7 @@ round_of(int t, enum outcome out, int dt)
 		rs.loss_pct = 20;
 	now += dt;
 	state_round(&model, t, out, &rs, out == OUT_FAIL ? "timeout" :
-	    out == OUT_SLOW ? "loss 20.0% > 5.0%" : NULL, now);
+	    out == OUT_SLOW ? "loss 20.0% > 5.0%" : NULL, now, now);
 	notify_tick(nf, now);
 }
 
@@ -223,6 +223,9 @@ DEF_TEST(parent_outage_one_notice)
 	round_of(CANG, OUT_FAIL, 20);
 	EXPECT_EQ_INT(2, ngot);
 	round_of(CANG, OUT_FAIL, 20);
+	/* ... and a round of the WAN that began after them answers */
+	EXPECT_EQ_INT(2, ngot);
+	round_of(WAN, OUT_OK, 5);
 	EXPECT_EQ_INT(3, ngot);
 	EXPECT_EQ_INT(NK_DOWN, got[2].kind);
 	EXPECT_EQ_INT(CANG, got[2].target);

@@ -54,7 +54,7 @@ feed(int t, enum outcome out)
 		rs.received = 0;
 	now += 20;
 	state_round(&model, t, out, &rs, out == OUT_FAIL ? "timeout" : NULL,
-	    now);
+	    now, now);
 }
 
 static int
@@ -259,6 +259,10 @@ DEF_TEST(wan_cut_makes_children_unreachable_not_down)
 	feed(CANG, OUT_FAIL);
 	EXPECT_EQ_INT(TS_UNREACHABLE, st[CANG].state);
 	feed(CANG, OUT_FAIL);
+	/* held until a round of the WAN that began after them answers */
+	EXPECT_EQ_INT(TS_UNREACHABLE, st[CANG].state);
+	EXPECT_EQ_INT(1, st[CANG].pending);
+	feed(WAN, OUT_OK);
 	expect_change(5, CANG, TS_UNREACHABLE, TS_DOWN);
 	EXPECT_EQ_INT(-1, changes[5].parent);
 	return 0;
@@ -305,12 +309,59 @@ DEF_TEST(held_child_is_down_when_parent_answers)
 	return 0;
 }
 
+/* A child that fails down_after rounds before its parent even had a
+ * round (a web check every few seconds behind a ping parent whose round
+ * takes the whole interval): held; the parent's next round decides. */
+static void
+feed_at(int t, enum outcome out, time_t started)
+{
+	struct round_stats rs = { .sent = 1, .received = out != OUT_FAIL };
+
+	now += 3;
+	state_round(&model, t, out, &rs, out == OUT_FAIL ? "timeout" : NULL,
+	    started, now);
+}
+
+DEF_TEST(fast_child_waits_for_a_fresh_parent_round)
+{
+	time_t cut;
+
+	reset();
+	all_up();
+	cut = now;
+	/* the WAN's round began before the cut and got its answers then */
+	feed_at(WAN, OUT_OK, cut - 50);
+	for (int i = 0; i < 3; i++)
+		feed_at(LINH, OUT_FAIL, now);
+	EXPECT_EQ_INT(0, nchanges);
+	EXPECT_EQ_INT(1, st[LINH].pending);
+	/* its next round, begun after, fails: the WAN is cut, not Trà Linh */
+	for (int i = 0; i < 3; i++)
+		feed_at(WAN, OUT_FAIL, now);
+	expect_change(0, WAN, TS_UP, TS_DOWN);
+	expect_change(1, LINH, TS_UP, TS_UNREACHABLE);
+
+	/* the same, but the WAN's fresh round answers: Trà Linh is down */
+	reset();
+	all_up();
+	cut = now;
+	feed_at(WAN, OUT_OK, cut - 50);
+	for (int i = 0; i < 3; i++)
+		feed_at(LINH, OUT_FAIL, now);
+	feed_at(WAN, OUT_OK, cut - 10);	/* began before: no proof */
+	EXPECT_EQ_INT(0, nchanges);
+	feed_at(WAN, OUT_OK, now);
+	expect_change(0, LINH, TS_UP, TS_DOWN);
+	return 0;
+}
+
 DEF_TEST(down_child_becomes_unreachable_when_parent_fails)
 {
 	reset();
 	all_up();
 	for (int i = 0; i < 3; i++)
 		feed(LINH, OUT_FAIL);
+	feed(WAN, OUT_OK);
 	expect_change(0, LINH, TS_UP, TS_DOWN);
 	for (int i = 0; i < 3; i++)
 		feed(WAN, OUT_FAIL);
@@ -339,6 +390,7 @@ main(void)
 	RUN_TEST(part_lost_round_on_recovery);
 	RUN_TEST(child_down_alone_while_parent_answers);
 	RUN_TEST(held_child_is_down_when_parent_answers);
+	RUN_TEST(fast_child_waits_for_a_fresh_parent_round);
 	RUN_TEST(down_child_becomes_unreachable_when_parent_fails);
 	RUN_TEST(names);
 	END_TEST;
