@@ -96,13 +96,15 @@ set_state(struct state_model *m, int t, enum tstate to, time_t now,
 static void parent_went_out(struct state_model *, int parent, time_t);
 
 /* The target has failed down_after rounds: down, unreachable or held. */
-/* Has the parent had a round that began after child `t` began to fail?
- * Only such a round says whether the way to the child is open. */
+/* Has the parent had a round that began after child `t`'s first failure
+ * was seen?  Only such a round says whether the way to the child is
+ * open now (a ping round begun before a cut has its answers).  Whole
+ * seconds: a round begun in the same second does not count. */
 static int
 parent_fresh(const struct state_model *m, int p, int t)
 {
 	return m->st[p].last_round != 0 &&
-	    m->st[p].round_start >= m->st[t].fail_start;
+	    m->st[p].round_start > m->st[t].streak_since;
 }
 
 static void
@@ -185,10 +187,8 @@ state_round(struct state_model *m, int t, enum outcome out,
 	if (rs)
 		s->last = *rs;
 	if (out == OUT_FAIL) {
-		if (s->fails == 0) {
+		if (s->fails == 0)
 			s->streak_since = now;
-			s->fail_start = s->round_start;
-		}
 		s->fails++;
 		s->goods = s->oks = s->slows = 0;
 	} else {

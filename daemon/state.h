@@ -15,8 +15,8 @@
  *
  * A child that reaches down_after while its parent is failing but not
  * yet down, or before the parent has had a round that began after the
- * child's failures did (a web check fails three times in the time a
- * ping round takes), is held (pending): if the parent goes down the
+ * child's first failure was seen (a web check fails three times in the
+ * time a ping round takes), is held (pending): if the parent goes down the
  * child becomes unreachable, if such a round of the parent answers the
  * child becomes down.  So a WAN cut never reports the communes behind
  * it as down first.
@@ -54,8 +54,6 @@ struct tstatus {
 	int pending;             /* down decision held while parent fails */
 	time_t last_round;       /* 0 = no round yet */
 	time_t round_start;      /* when the last round began */
-	time_t fail_start;       /* when the first failed round of the
-	                          * current streak began */
 	struct round_stats last; /* statistics of the last round */
 	char why[96];            /* reason of the last failure or degradation */
 };
