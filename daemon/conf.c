@@ -1920,39 +1920,6 @@ load_targets(struct loader *ld)
 /* ------------------------------------------------------------------ */
 /* Times: maintenance, meetings, reports */
 
-/* Switch TZ to the configured zone for mktime(), and back. */
-struct tzsave {
-	char	*old;
-	int	 switched;
-};
-
-static void
-tz_enter(struct tzsave *z, const char *tz)
-{
-	const char *cur = getenv("TZ");
-
-	memset(z, 0, sizeof(*z));
-	if (cur && strcmp(cur, tz) == 0)
-		return;
-	z->old = cur ? xstrdup(cur) : NULL;
-	z->switched = 1;
-	setenv("TZ", tz, 1);
-	tzset();
-}
-
-static void
-tz_leave(struct tzsave *z)
-{
-	if (!z->switched)
-		return;
-	if (z->old)
-		setenv("TZ", z->old, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(z->old);
-}
-
 /* Digits at s[0..n-1] as a number, or -1. */
 static int
 digits(const char *s, int n)
@@ -2197,7 +2164,7 @@ load_schedules(struct loader *ld)
 	const config_setting_t *ml = section(ld, "maintenance", 0);
 	const config_setting_t *mt = section(ld, "meetings", 0);
 	struct conf *c = ld->conf;
-	struct tzsave z;
+	struct tz_save z;
 
 	tz_enter(&z, c->timezone);
 	if (ml) {

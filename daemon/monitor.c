@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "alerts.h"
+#include "buf.h"
 #include "conf.h"
 #include "journal.h"
 #include "log.h"
@@ -980,56 +981,17 @@ monitor_status(void)
 	return root;
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void
-bprintf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		b->cap = (b->cap + (size_t)n + 1) * 2;
-		b->p = xreallocarray(b->p, b->cap, 1);
-	}
-}
-
-static void
-bput(struct buf *b, const char *s, size_t n)
-{
-	if (b->cap - b->len <= n) {
-		b->cap = (b->cap + n + 1) * 2;
-		b->p = xreallocarray(b->p, b->cap, 1);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-/* Label values are ids ([a-z0-9_-]) or interface names: escape anyway.
- * Runs are copied whole: a switch's thousands of ports make /metrics
- * long, and it is built on the loop. */
 static void
 blabel(struct buf *b, const char *s)
 {
 	while (*s) {
 		size_t run = strcspn(s, "\\\"\n");
 
-		bput(b, s, run);
+		buf_addn(b, s, run);
 		s += run;
 		if (*s == '\0')
 			break;
-		bput(b, *s == '\n' ? "\\n" : *s == '"' ? "\\\"" : "\\\\", 2);
+		buf_addn(b, *s == '\n' ? "\\n" : *s == '"' ? "\\\"" : "\\\\", 2);
 		s++;
 	}
 }
@@ -1046,7 +1008,7 @@ bvalue(struct buf *b, double x)
 		n = snprintf(tmp, sizeof(tmp), "%lld", (long long)x);
 	else
 		n = snprintf(tmp, sizeof(tmp), "%.12g", x);
-	bput(b, tmp, (size_t)n);
+	buf_addn(b, tmp, (size_t)n);
 }
 
 static void
@@ -1054,9 +1016,9 @@ emit_counter(void *arg, const char *name, uint64_t value)
 {
 	struct buf *b = arg;
 
-	bprintf(b, "tramon_probe_events_total{counter=\"");
+	buf_printf(b, "tramon_probe_events_total{counter=\"");
 	blabel(b, name);
-	bprintf(b, "\"} %llu\n", (unsigned long long)value);
+	buf_printf(b, "\"} %llu\n", (unsigned long long)value);
 }
 
 /*
@@ -1080,7 +1042,7 @@ metrics_series(struct buf *b)
 			    v->name, counter ? "_total" : "");
 			size_t nlen = strlen(name);
 
-			bprintf(b, "# TYPE %s %s\n", name,
+			buf_printf(b, "# TYPE %s %s\n", name,
 			    counter ? "counter" : "gauge");
 			for (size_t i = 0; i < c->ntargets; i++) {
 				const struct series *s =
@@ -1092,12 +1054,12 @@ metrics_series(struct buf *b)
 				x = counter ? s->total[k] : s->value[k];
 				if (isnan(x))
 					continue;
-				bput(b, name, nlen);
-				bput(b, "{target=\"", 9);
+				buf_addn(b, name, nlen);
+				buf_addn(b, "{target=\"", 9);
 				blabel(b, c->targets[i].pub.id);
-				bput(b, "\"} ", 3);
+				buf_addn(b, "\"} ", 3);
 				bvalue(b, x);
-				bput(b, "\n", 1);
+				buf_addn(b, "\n", 1);
 			}
 			free(name);
 		}
@@ -1114,7 +1076,7 @@ metrics_series(struct buf *b)
 			char *mid = xasprintf("\",%s=\"", ops->instance_label);
 			size_t nlen = strlen(name), mlen = strlen(mid);
 
-			bprintf(b, "# TYPE %s %s\n", name,
+			buf_printf(b, "# TYPE %s %s\n", name,
 			    counter ? "counter" : "gauge");
 			for (size_t i = 0; i < c->ntargets; i++) {
 				const struct series_table *t =
@@ -1129,14 +1091,14 @@ metrics_series(struct buf *b)
 
 					if (isnan(x) || !series_current(t, in))
 						continue;
-					bput(b, name, nlen);
-					bput(b, "{target=\"", 9);
+					buf_addn(b, name, nlen);
+					buf_addn(b, "{target=\"", 9);
 					blabel(b, c->targets[i].pub.id);
-					bput(b, mid, mlen);
+					buf_addn(b, mid, mlen);
 					blabel(b, in->name);
-					bput(b, "\"} ", 3);
+					buf_addn(b, "\"} ", 3);
 					bvalue(b, x);
-					bput(b, "\n", 1);
+					buf_addn(b, "\n", 1);
 				}
 			}
 			free(mid);
@@ -1149,28 +1111,28 @@ char *
 monitor_metrics(void)
 {
 	const struct conf *c = M.conf;
-	struct buf b = { xmalloc(4096), 0, 4096 };
+	struct buf b;
 
-	b.p[0] = '\0';
-	bprintf(&b, "# HELP tramon_target_up 1 if the target answered its "
+	buf_init(&b);
+	buf_printf(&b, "# HELP tramon_target_up 1 if the target answered its "
 	    "last round.\n# TYPE tramon_target_up gauge\n");
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct tstatus *s = &M.st[i];
 
-		bprintf(&b, "tramon_target_up{target=\"");
+		buf_printf(&b, "tramon_target_up{target=\"");
 		blabel(&b, c->targets[i].pub.id);
-		bprintf(&b, "\"} %d\n", s->last_round && s->last.received > 0);
+		buf_printf(&b, "\"} %d\n", s->last_round && s->last.received > 0);
 	}
-	bprintf(&b, "# HELP tramon_target_state 1 for the target's current "
+	buf_printf(&b, "# HELP tramon_target_state 1 for the target's current "
 	    "state.\n# TYPE tramon_target_state gauge\n");
 	for (size_t i = 0; i < c->ntargets; i++)
 		for (int st = 0; st < TS_COUNT; st++) {
-			bprintf(&b, "tramon_target_state{target=\"");
+			buf_printf(&b, "tramon_target_state{target=\"");
 			blabel(&b, c->targets[i].pub.id);
-			bprintf(&b, "\",state=\"%s\"} %d\n", tstate_name(st),
+			buf_printf(&b, "\",state=\"%s\"} %d\n", tstate_name(st),
 			    M.st[i].state == (enum tstate)st);
 		}
-	bprintf(&b, "# HELP tramon_ping_rtt_seconds Round-trip time of the "
+	buf_printf(&b, "# HELP tramon_ping_rtt_seconds Round-trip time of the "
 	    "last round.\n# TYPE tramon_ping_rtt_seconds gauge\n");
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct round_stats *l = &M.st[i].last;
@@ -1187,14 +1149,14 @@ monitor_metrics(void)
 		    M.st[i].last_round == 0)
 			continue;
 		for (size_t k = 0; k < nitems(qs); k++) {
-			bprintf(&b, "tramon_ping_rtt_seconds{target=\"");
+			buf_printf(&b, "tramon_ping_rtt_seconds{target=\"");
 			blabel(&b, c->targets[i].pub.id);
-			bprintf(&b, "\",quantile=\"%s\"} ", qs[k].q);
-			bprintf(&b, isnan(qs[k].v) ? "NaN\n" : "%.6f\n",
+			buf_printf(&b, "\",quantile=\"%s\"} ", qs[k].q);
+			buf_printf(&b, isnan(qs[k].v) ? "NaN\n" : "%.6f\n",
 			    qs[k].v);
 		}
 	}
-	bprintf(&b, "# HELP tramon_ping_loss_ratio Share of echoes lost in "
+	buf_printf(&b, "# HELP tramon_ping_loss_ratio Share of echoes lost in "
 	    "the last round.\n# TYPE tramon_ping_loss_ratio gauge\n");
 	for (size_t i = 0; i < c->ntargets; i++) {
 		double loss = M.st[i].last.loss_pct;
@@ -1202,26 +1164,26 @@ monitor_metrics(void)
 		if (strcmp(c->targets[i].type, "ping") != 0 ||
 		    M.st[i].last_round == 0 || isnan(loss))
 			continue;
-		bprintf(&b, "tramon_ping_loss_ratio{target=\"");
+		buf_printf(&b, "tramon_ping_loss_ratio{target=\"");
 		blabel(&b, c->targets[i].pub.id);
-		bprintf(&b, "\"} %.4f\n", loss / 100);
+		buf_printf(&b, "\"} %.4f\n", loss / 100);
 	}
 	metrics_series(&b);
-	bprintf(&b, "# HELP tramon_rounds_running Probe rounds in flight.\n"
+	buf_printf(&b, "# HELP tramon_rounds_running Probe rounds in flight.\n"
 	    "# TYPE tramon_rounds_running gauge\ntramon_rounds_running %u\n",
 	    sched_running());
-	bprintf(&b, "# HELP tramon_store_pending RRD writes queued.\n"
+	buf_printf(&b, "# HELP tramon_store_pending RRD writes queued.\n"
 	    "# TYPE tramon_store_pending gauge\ntramon_store_pending %u\n",
 	    store_pending());
-	bprintf(&b, "# HELP tramon_notifications_pending Notifications in "
+	buf_printf(&b, "# HELP tramon_notifications_pending Notifications in "
 	    "the outbox, not yet delivered.\n# TYPE "
 	    "tramon_notifications_pending gauge\n"
 	    "tramon_notifications_pending %u\n", alerts_pending());
-	bprintf(&b, "# HELP tramon_notifications_failed_total Notifications "
+	buf_printf(&b, "# HELP tramon_notifications_failed_total Notifications "
 	    "given up on (outbox/failed/).\n# TYPE "
 	    "tramon_notifications_failed_total counter\n"
 	    "tramon_notifications_failed_total %lu\n", alerts_failed_total());
-	bprintf(&b, "# HELP tramon_probe_events_total Packets and events "
+	buf_printf(&b, "# HELP tramon_probe_events_total Packets and events "
 	    "counted by the probes (dropped replies and the like).\n"
 	    "# TYPE tramon_probe_events_total counter\n");
 	for (const struct probe *p = probe_list(); p; p = p->next)

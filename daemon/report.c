@@ -26,35 +26,6 @@
 
 /* ---- time zones and months ---- */
 
-void
-report_tz_enter(struct report_tz *z, const char *tz)
-{
-	const char *cur = getenv("TZ");
-
-	memset(z, 0, sizeof(*z));
-	if (tz == NULL || (cur && strcmp(cur, tz) == 0))
-		return;
-	z->old = cur ? xstrdup(cur) : NULL;
-	z->switched = 1;
-	setenv("TZ", tz, 1);
-	tzset();
-}
-
-void
-report_tz_leave(struct report_tz *z)
-{
-	if (!z->switched)
-		return;
-	if (z->old)
-		setenv("TZ", z->old, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(z->old);
-	z->old = NULL;
-	z->switched = 0;
-}
-
 int
 report_parse_month(const char *s, int *year, int *month)
 {
@@ -72,13 +43,13 @@ report_parse_month(const char *s, int *year, int *month)
 void
 report_month_of(const char *tz, time_t t, int delta, int *year, int *month)
 {
-	struct report_tz z;
+	struct tz_save z;
 	struct tm tm;
 	int k;
 
-	report_tz_enter(&z, tz);
+	tz_enter(&z, tz);
 	localtime_r(&t, &tm);
-	report_tz_leave(&z);
+	tz_leave(&z);
 	k = (tm.tm_year + 1900) * 12 + tm.tm_mon + delta;
 	*year = k / 12;
 	*month = k % 12 + 1;
@@ -102,14 +73,14 @@ int
 report_month_bounds(const char *tz, int year, int month, time_t *start,
     time_t *end)
 {
-	struct report_tz z;
+	struct tz_save z;
 
 	if (year < 1970 || year > 9999 || month < 1 || month > 12)
 		return -1;
-	report_tz_enter(&z, tz);
+	tz_enter(&z, tz);
 	*start = month_start(year, month);
 	*end = month_start(year, month + 1);
-	report_tz_leave(&z);
+	tz_leave(&z);
 	return *start == (time_t)-1 || *end <= *start ? -1 : 0;
 }
 

@@ -140,12 +140,5 @@ void report_rrd(struct report *, const struct conf *);
 
 void report_free(struct report *);
 
-/* Run with TZ set to `tz` (mktime, localtime), and back. */
-struct report_tz {
-	char *old;
-	int switched;
-};
-void report_tz_enter(struct report_tz *, const char *tz);
-void report_tz_leave(struct report_tz *);
 
 #endif /* TRAMON_REPORT_H */

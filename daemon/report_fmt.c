@@ -7,53 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "i18n.h"
 #include "log.h"
 #include "report.h"
 #include "report_fmt.h"
 #include "util.h"
-
-/* ---- a growing buffer ---- */
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void
-bput(struct buf *b, const char *s, size_t n)
-{
-	if (b->cap - b->len <= n) {
-		b->cap = (b->cap + n + 1) * 2;
-		b->p = xreallocarray(b->p, b->cap, 1);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void __attribute__((format(printf, 2, 3)))
-bprintf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fatal("vasprintf");
-	bput(b, s, (size_t)n);
-	free(s);
-}
-
-static void
-bstr(struct buf *b, const char *s)
-{
-	bput(b, s, strlen(s));
-}
 
 /* ---- shared pieces ---- */
 
@@ -236,7 +196,7 @@ static void
 pad(struct buf *b, size_t n)
 {
 	while (n-- > 0)
-		bput(b, " ", 1);
+		buf_addn(b, " ", 1);
 }
 
 static void
@@ -266,7 +226,7 @@ table_print(struct buf *b, struct table *t)
 		size_t last = t->ncols;
 
 		if (t->span[r]) {
-			bprintf(b, "%s\n", row[0]);
+			buf_printf(b, "%s\n", row[0]);
 			continue;
 		}
 		while (last > 0 && (row[last - 1] == NULL ||
@@ -277,14 +237,14 @@ table_print(struct buf *b, struct table *t)
 			size_t n = report_fmt_width(s);
 
 			if (c > 0)
-				bput(b, "  ", 2);
+				buf_addn(b, "  ", 2);
 			if (t->right[c])
 				pad(b, w[c] - n);
-			bstr(b, s);
+			buf_add(b, s);
 			if (!t->right[c] && c + 1 < last)
 				pad(b, w[c] - n);
 		}
-		bput(b, "\n", 1);
+		buf_addn(b, "\n", 1);
 	}
 	table_free(t);
 }
@@ -352,17 +312,17 @@ text_head(struct buf *b, const struct report *r)
 	char m[16], from[40], to[40], len[24];
 
 	month_label(r, m, sizeof(m));
-	bprintf(b, "%s%s%s\n", i18n(lang, M_R_TITLE), *r->district ? " – " :
+	buf_printf(b, "%s%s%s\n", i18n(lang, M_R_TITLE), *r->district ? " – " :
 	    "", r->district);
-	bprintf(b, "%s %s\n", i18n(lang, M_R_MONTH), m);
+	buf_printf(b, "%s %s\n", i18n(lang, M_R_MONTH), m);
 	i18n_datetime(lang, r->start, from, sizeof(from));
 	i18n_datetime(lang, r->end, to, sizeof(to));
 	report_fmt_hms((long)(r->end - r->start), len, sizeof(len));
-	bprintf(b, "%s: %s – %s (%s), %s %s\n", i18n(lang, M_R_PERIOD), from,
+	buf_printf(b, "%s: %s – %s (%s), %s %s\n", i18n(lang, M_R_PERIOD), from,
 	    to, len, i18n(lang, M_R_TIMEZONE), r->timezone);
 	if (r->partial) {
 		i18n_datetime_sec(lang, r->period_end, to, sizeof(to));
-		bprintf(b, "(%s %s)\n", i18n(lang, M_R_SO_FAR), to);
+		buf_printf(b, "(%s %s)\n", i18n(lang, M_R_SO_FAR), to);
 	}
 }
 
@@ -397,7 +357,7 @@ text_targets(struct buf *b, const struct report *r)
 			    c.loss);
 		}
 	}
-	bprintf(b, "\n%s\n\n", i18n(lang, M_R_SUMMARY));
+	buf_printf(b, "\n%s\n\n", i18n(lang, M_R_SUMMARY));
 	table_print(b, &t);
 }
 
@@ -424,7 +384,7 @@ text_groups(struct buf *b, const struct report *r)
 		    c.pct, c.mon, c.maint, c.down, c.unr, c.nd, c.n,
 		    c.longest, c.mttr);
 	}
-	bprintf(b, "\n%s\n\n", i18n(lang, M_R_GROUPS));
+	buf_printf(b, "\n%s\n\n", i18n(lang, M_R_GROUPS));
 	table_print(b, &t);
 }
 
@@ -461,11 +421,11 @@ text_outages(struct buf *b, const struct report *r)
 			n++;
 		}
 	}
-	bprintf(b, "\n%s\n\n", i18n(lang, M_R_OUTAGE_LIST));
+	buf_printf(b, "\n%s\n\n", i18n(lang, M_R_OUTAGE_LIST));
 	if (n)
 		table_print(b, &t);
 	else {
-		bprintf(b, "%s\n", i18n(lang, M_R_NO_OUTAGES));
+		buf_printf(b, "%s\n", i18n(lang, M_R_NO_OUTAGES));
 		table_free(&t);
 	}
 }
@@ -473,19 +433,19 @@ text_outages(struct buf *b, const struct report *r)
 char *
 report_text(const struct report *r)
 {
-	struct buf b = { xmalloc(1024), 0, 1024 };
-	struct report_tz z;
+	struct buf b;
+	struct tz_save z;
 	char sla[64];
 
-	b.p[0] = '\0';
-	report_tz_enter(&z, r->timezone);
+	buf_init(&b);
+	tz_enter(&z, r->timezone);
 	text_head(&b, r);
 	text_targets(&b, r);
 	text_groups(&b, r);
 	text_outages(&b, r);
 	sla_label(r->language, r->sla_pct, sla, sizeof(sla));
-	bprintf(&b, "\n* %s\n%s\n", sla, i18n(r->language, M_R_LEGEND));
-	report_tz_leave(&z);
+	buf_printf(&b, "\n* %s\n%s\n", sla, i18n(r->language, M_R_LEGEND));
+	tz_leave(&z);
 	return b.p;
 }
 
@@ -495,20 +455,20 @@ static void
 csv_field(struct buf *b, const char *s, int first)
 {
 	if (!first)
-		bput(b, ",", 1);
+		buf_addn(b, ",", 1);
 	if (s == NULL)
 		return;
 	if (strpbrk(s, ",\"\r\n") == NULL) {
-		bstr(b, s);
+		buf_add(b, s);
 		return;
 	}
-	bput(b, "\"", 1);
+	buf_addn(b, "\"", 1);
 	for (; *s; s++) {
 		if (*s == '"')
-			bput(b, "\"", 1);
-		bput(b, s, 1);
+			buf_addn(b, "\"", 1);
+		buf_addn(b, s, 1);
 	}
-	bput(b, "\"", 1);
+	buf_addn(b, "\"", 1);
 }
 
 static void
@@ -516,7 +476,7 @@ csv_row(struct buf *b, size_t n, const char *const *v)
 {
 	for (size_t k = 0; k < n; k++)
 		csv_field(b, v[k], k == 0);
-	bput(b, "\r\n", 2);
+	buf_addn(b, "\r\n", 2);
 }
 
 static char *
@@ -689,22 +649,22 @@ csv_groups(struct buf *b, const struct report *r, char **h)
 char *
 report_csv(const struct report *r, size_t *len)
 {
-	struct buf b = { xmalloc(1024), 0, 1024 };
-	struct report_tz z;
+	struct buf b;
+	struct tz_save z;
 	char *h[F_COUNT];
 
-	b.p[0] = '\0';
-	report_tz_enter(&z, r->timezone);
-	bstr(&b, "\xef\xbb\xbf");	/* BOM: Excel then reads UTF-8 */
+	buf_init(&b);
+	tz_enter(&z, r->timezone);
+	buf_add(&b, "\xef\xbb\xbf");	/* BOM: Excel then reads UTF-8 */
 	csv_heads(r->language, h);
 	csv_targets(&b, r, h);
-	bput(&b, "\r\n", 2);
+	buf_addn(&b, "\r\n", 2);
 	csv_outages(&b, r);
-	bput(&b, "\r\n", 2);
+	buf_addn(&b, "\r\n", 2);
 	csv_groups(&b, r, h);
 	for (int k = 0; k < F_COUNT; k++)
 		free(h[k]);
-	report_tz_leave(&z);
+	tz_leave(&z);
 	if (len)
 		*len = b.len;
 	return b.p;

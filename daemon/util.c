@@ -261,3 +261,32 @@ safe_filename(const char *name, char *out, size_t len)
 		out[1] = '\0';
 	}
 }
+
+void
+tz_enter(struct tz_save *z, const char *tz)
+{
+	const char *cur = getenv("TZ");
+
+	memset(z, 0, sizeof(*z));
+	if (tz == NULL || (cur && strcmp(cur, tz) == 0))
+		return;
+	z->old = cur ? xstrdup(cur) : NULL;
+	z->switched = 1;
+	setenv("TZ", tz, 1);
+	tzset();
+}
+
+void
+tz_leave(struct tz_save *z)
+{
+	if (!z->switched)
+		return;
+	if (z->old)
+		setenv("TZ", z->old, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(z->old);
+	z->old = NULL;
+	z->switched = 0;
+}

@@ -28,6 +28,15 @@ void iso8601(time_t t, char *buf, size_t len);
  * NULL or not one. */
 time_t iso8601_parse(const char *s);
 
+/* Run with TZ set to `tz` (mktime, localtime in a configured zone), then
+ * back as it was; `tz` NULL: no change.  Not thread-safe (setenv). */
+struct tz_save {
+	char *old;
+	int switched;
+};
+void tz_enter(struct tz_save *, const char *tz);
+void tz_leave(struct tz_save *);
+
 /*
  * Replace `path` durably: write `len` bytes to a temporary file in the
  * same directory, fsync it, rename it over `path`, then fsync the

@@ -44,63 +44,6 @@ static const enum tstate tile_order[] = {
 	TS_UNKNOWN
 };
 
-/* --- buffer */
-
-void
-buf_init(struct buf *b)
-{
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
-void
-buf_free(struct buf *b)
-{
-	free(b->p);
-	buf_init(b);
-}
-
-void
-buf_addn(struct buf *b, const char *s, size_t n)
-{
-	if (b->p == NULL || b->cap - b->len <= n) {
-		size_t cap = b->cap ? b->cap : 4096;
-
-		if (n >= SIZE_MAX / 4 - b->len)
-			fatalx("buf: too large");
-		while (cap - b->len <= n)
-			cap *= 2;
-		b->p = xreallocarray(b->p, cap, 1);
-		b->cap = cap;
-	}
-	if (n > 0)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void
-buf_add(struct buf *b, const char *s)
-{
-	buf_addn(b, s, strlen(s));
-}
-
-void
-buf_printf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n == -1)
-		fatal("vasprintf");
-	buf_addn(b, s, (size_t)n);
-	free(s);
-}
-
 /* Length of the valid UTF-8 sequence at s (1-4), 0 if invalid: no
  * overlong forms, no surrogates, nothing above U+10FFFF. */
 static size_t

@@ -17,20 +17,10 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "buf.h"
 #include "graph.h"
 #include "web.h"
 
-struct buf {
-	char *p;		/* NUL-terminated once anything was added */
-	size_t len, cap;
-};
-
-void buf_init(struct buf *);
-void buf_free(struct buf *);
-void buf_add(struct buf *, const char *);
-void buf_addn(struct buf *, const char *, size_t);
-void buf_printf(struct buf *, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /* Text or attribute value: & < > " ' escaped, invalid UTF-8 and control
  * characters replaced by U+FFFD. */

@@ -1255,7 +1255,7 @@ DEF_TEST(text_rules)
 DEF_TEST(time_rules)
 {
 	int wday = -1, start = -1, end = -1;
-	struct tzsave z;
+	struct tz_save z;
 	time_t t = 0;
 
 	EXPECT_EQ_INT(0, parse_hhmm("00:00", 0));
