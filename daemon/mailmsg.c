@@ -39,6 +39,8 @@
 /* A "=" never starts a QP line's content and is never followed by "_" in
  * quoted-printable, so this boundary cannot occur in the parts. */
 #define BOUNDARY	"=_tramon_alternative"
+#define BOUNDARY_MIXED	"=_tramon_mixed"	/* nor in base64 */
+#define B64_LINE	57	/* octets: 76 characters a line */
 
 static const char b64chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -688,6 +690,73 @@ add_part(struct buf *b, const char *type, const char *body)
 	qp_add(b, body, strlen(body));
 }
 
+/* The text, or text and HTML as multipart/alternative: the message's
+ * body, or the first part of a multipart/mixed. */
+static void
+add_body(struct buf *b, const char *text, const char *html)
+{
+	if (html == NULL) {
+		qp_add(b, text, strlen(text));
+		return;
+	}
+	/* the CRLF before each delimiter belongs to it, so the parts keep
+	 * their own final line break */
+	buf_adds(b, "--" BOUNDARY "\r\n");
+	add_part(b, "text/plain", text);
+	buf_adds(b, "\r\n--" BOUNDARY "\r\n");
+	add_part(b, "text/html", html);
+	buf_adds(b, "\r\n--" BOUNDARY "--\r\n");
+}
+
+static const char *
+body_type(const char *html)
+{
+	return html != NULL ? "Content-Type: multipart/alternative;\r\n"
+	    " boundary=\"" BOUNDARY "\"\r\n"
+	    "Content-Transfer-Encoding: 7bit\r\n" :
+	    "Content-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n";
+}
+
+static int
+filename_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 100)
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") == n;
+}
+
+static int
+type_ok(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 200)
+		return 0;
+	for (; *s; s++)
+		if (*s < ' ' || *s > '~' || *s == '"')
+			return 0;
+	return 1;
+}
+
+static void
+add_attachment(struct buf *b, const struct mail_attachment *a)
+{
+	const unsigned char *p = a->data;
+
+	buf_addf(b, "\r\n--" BOUNDARY_MIXED "\r\n"
+	    "Content-Type: %s; name=\"%s\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n"
+	    "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n",
+	    a->type, a->filename, a->filename);
+	for (size_t off = 0; off < a->len; off += B64_LINE) {
+		b64_add(b, p + off, a->len - off < B64_LINE ? a->len - off :
+		    B64_LINE);
+		buf_adds(b, "\r\n");
+	}
+}
+
 static char *
 fail(struct buf *b, char **names, size_t n, char *err, size_t errlen,
     const char *fmt, const char *what)
@@ -743,6 +812,16 @@ mail_compose(const struct mail_msg *m, size_t *len, char *err, size_t errlen)
 		    m->message_id ? m->message_id : "(none)");
 	}
 
+	for (i = 0; i < m->nattach; i++)
+		if (!filename_ok(m->attach[i].filename) ||
+		    !type_ok(m->attach[i].type) ||
+		    (m->attach[i].data == NULL && m->attach[i].len > 0)) {
+			free(addrs);
+			return fail(&b, names, n + 1, err, errlen,
+			    "bad attachment: %s", m->attach[i].filename ?
+			    m->attach[i].filename : "(no name)");
+		}
+
 	hdr_date(&b, m->date);
 	hdr_begin(&h, &b, "From");
 	hdr_mailbox(&h, fname, from, 0);
@@ -757,29 +836,28 @@ mail_compose(const struct mail_msg *m, size_t *len, char *err, size_t errlen)
 		buf_addf(&b, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n",
 		    m->references, m->references);
 	buf_adds(&b, "MIME-Version: 1.0\r\n");
-	if (html != NULL)
-		buf_adds(&b, "Content-Type: multipart/alternative;\r\n"
-		    " boundary=\"" BOUNDARY "\"\r\n"
+	if (m->nattach > 0)
+		buf_adds(&b, "Content-Type: multipart/mixed;\r\n"
+		    " boundary=\"" BOUNDARY_MIXED "\"\r\n"
 		    "Content-Transfer-Encoding: 7bit\r\n");
 	else
-		buf_adds(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
-		    "Content-Transfer-Encoding: quoted-printable\r\n");
+		buf_adds(&b, body_type(html));
 	buf_adds(&b, "Auto-Submitted: auto-generated\r\n"
 	    "X-Mailer: tramon\r\n");
 	if (m->late_note != NULL && *m->late_note != '\0')
 		buf_adds(&b, "X-Tramon-Delivered-Late: yes\r\n");
 	buf_add(&b, "\r\n", 2);
 
-	if (html == NULL)
-		qp_add(&b, text, strlen(text));
+	if (m->nattach == 0)
+		add_body(&b, text, html);
 	else {
-		/* the CRLF before each delimiter belongs to it, so the
-		 * parts keep their own final line break */
-		buf_adds(&b, "--" BOUNDARY "\r\n");
-		add_part(&b, "text/plain", text);
-		buf_adds(&b, "\r\n--" BOUNDARY "\r\n");
-		add_part(&b, "text/html", html);
-		buf_adds(&b, "\r\n--" BOUNDARY "--\r\n");
+		buf_adds(&b, "--" BOUNDARY_MIXED "\r\n");
+		buf_adds(&b, body_type(html));
+		buf_adds(&b, "\r\n");
+		add_body(&b, text, html);
+		for (i = 0; i < m->nattach; i++)
+			add_attachment(&b, &m->attach[i]);
+		buf_adds(&b, "\r\n--" BOUNDARY_MIXED "--\r\n");
 	}
 	free(addrs);
 	for (i = 0; i <= n; i++)

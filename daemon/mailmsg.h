@@ -12,6 +12,14 @@
 #include <stddef.h>
 #include <time.h>
 
+/* A file sent along (a monthly report): base64, "attachment". */
+struct mail_attachment {
+	const char *filename;    /* [A-Za-z0-9._-], 1 to 100 characters */
+	const char *type;        /* "application/pdf", "text/csv; charset=UTF-8" */
+	const void *data;
+	size_t len;
+};
+
 struct mail_msg {
 	const char *from;        /* "Giám sát mạng <canhbao@example.gov.vn>", "a@b" */
 	const char *const *to;   /* NULL-terminated; "a@b" or "Name <a@b>" */
@@ -22,12 +30,15 @@ struct mail_msg {
 	const char *message_id;  /* without <> ("seq.target@host") */
 	const char *references;  /* id (no <>) this one follows up, or NULL */
 	const char *late_note;   /* non-empty: "X-Tramon-Delivered-Late: yes" */
+	const struct mail_attachment *attach;   /* nattach of them */
+	size_t nattach;
 };
 
 /*
  * The whole message, CRLF line ends, every line <= 998 octets, header
  * lines folded at 78 where possible, all bytes 7-bit.  multipart/
- * alternative when html is set.  Returns a malloc'd NUL-terminated text
+ * alternative when html is set; multipart/mixed with attachments (the
+ * text, or the alternative, first).  Returns a malloc'd NUL-terminated text
  * and its length in *len, or NULL with a message in err (bad address,
  * bad message id, no recipient).
  */

@@ -10,7 +10,13 @@ what a mail client must show (UTF-8):
      "to": [["Name", "a@b"], ["", "c@d"]],
      "text": "...", "html": "..." or null,
      "date": 1795700000, "message_id": "x@y" (no <>),
-     "in_reply_to": "x@y" or null, "late": false}
+     "in_reply_to": "x@y" or null, "late": false,
+     "attachments": [{"filename": "a.pdf", "type": "application/pdf",
+                      "hex": "255044..."}]  (optional)}
+
+With attachments the message must be multipart/mixed: the text (or the
+text/HTML alternative) first, then each file, base64, as an attachment
+with its name, whose decoded bytes must be exactly the expected ones.
 
 The message is parsed with email.parser.BytesParser(policy=default), the
 way Python's mail tools read it; any parser defect fails the check, as
@@ -153,11 +159,33 @@ def main():
          else str(msg["X-Tramon-Delivered-Late"]),
          "yes" if want.get("late") else None)
 
-    if want.get("html") is None:
-        same("body", text_of(msg, "plain"), want_body(want["text"]))
-    else:
-        same("content type", msg.get_content_type(), "multipart/alternative")
+    files = want.get("attachments") or []
+    body = msg
+    if files:
+        same("content type", msg.get_content_type(), "multipart/mixed")
         parts = list(msg.iter_parts())
+        same("parts", len(parts), 1 + len(files))
+        if parts:
+            body = parts[0]
+        for part, f in zip(parts[1:], files):
+            same("attachment disposition", part.get_content_disposition(),
+                 "attachment")
+            same("attachment name", part.get_filename(), f["filename"])
+            same("attachment type", part.get_content_type(),
+                 f["type"].split(";")[0])
+            same("attachment encoding",
+                 part.get("Content-Transfer-Encoding"), "base64")
+            got = part.get_payload(decode=True)
+            if got != bytes.fromhex(f["hex"]):
+                bad("attachment %s: %d bytes differ from the %d expected"
+                    % (f["filename"], len(got or b""), len(f["hex"]) // 2))
+
+    if want.get("html") is None:
+        same("body", text_of(body, "plain"), want_body(want["text"]))
+    else:
+        same("content type", body.get_content_type(),
+             "multipart/alternative")
+        parts = list(body.iter_parts())
         same("parts", len(parts), 2)
         if len(parts) == 2:
             same("text part", text_of(parts[0], "plain"),

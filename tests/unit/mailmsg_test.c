@@ -697,6 +697,28 @@ DEF_TEST(compose_errors)
 	EXPECT_CONTAINS(err, "x@y??Bcc");	/* no line break for the log */
 	/* no err buffer: still just NULL */
 	EXPECT_TRUE(mail_compose(&m, NULL, NULL, 0) == NULL);
+	/* attachments: names that could break the header, bad types */
+	struct mail_attachment a = { "x\"; y.pdf", "application/pdf", "%", 1 };
+	m = vn_msg();
+	m.attach = &a;
+	m.nattach = 1;
+	EXPECT_TRUE(mail_compose(&m, NULL, err, sizeof(err)) == NULL);
+	EXPECT_CONTAINS(err, "attachment");
+	a.filename = "báo-cáo.pdf";
+	EXPECT_TRUE(mail_compose(&m, NULL, err, sizeof(err)) == NULL);
+	a.filename = "";
+	EXPECT_TRUE(mail_compose(&m, NULL, err, sizeof(err)) == NULL);
+	a.filename = "ok.pdf";
+	a.type = "application/pdf\r\nBcc: z@w";
+	EXPECT_TRUE(mail_compose(&m, NULL, err, sizeof(err)) == NULL);
+	a.type = NULL;
+	EXPECT_TRUE(mail_compose(&m, NULL, err, sizeof(err)) == NULL);
+	a.type = "application/pdf";
+	a.data = NULL;
+	EXPECT_TRUE(mail_compose(&m, NULL, err, sizeof(err)) == NULL);
+	a.data = "%";
+	EXPECT_TRUE(mail_compose(&m, NULL, err, sizeof(err)) != NULL ||
+	    (printf("# %s\n", err), 0));
 	return 0;
 }
 
@@ -798,6 +820,23 @@ decoder_check(const char *tag, const struct mail_msg *m,
 	    "date", (json_int_t)m->date, "message_id", m->message_id,
 	    "in_reply_to", m->references, "late",
 	    m->late_note != NULL && *m->late_note != '\0');
+	if (want != NULL && m->nattach > 0) {
+		json_t *files = json_array();
+
+		for (size_t i = 0; i < m->nattach; i++) {
+			const unsigned char *d = m->attach[i].data;
+			char *hex = xmalloc(m->attach[i].len * 2 + 1);
+
+			for (size_t k = 0; k < m->attach[i].len; k++)
+				snprintf(hex + 2 * k, 3, "%02x", d[k]);
+			hex[m->attach[i].len * 2] = '\0';
+			json_array_append_new(files, json_pack("{s:s, s:s, s:s}",
+			    "filename", m->attach[i].filename, "type",
+			    m->attach[i].type, "hex", hex));
+			free(hex);
+		}
+		json_object_set_new(want, "attachments", files);
+	}
 	if (want == NULL || file_replace(path, msg, len, 0) == -1 ||
 	    json_dump_file(want, epath, 0) == -1) {
 		printf("# %s: cannot write the files\n", tag);
@@ -923,6 +962,34 @@ DEF_TEST(real_decoder)
 	fails += decoder_check("en-text", &m, "District Network Monitoring "
 	    "System of Nam Tra My, Quang Nam Province", "tramon@example.com",
 	    (const char *[]){ "" }, to_one);
+
+	/* a monthly report: text, a CSV with a BOM and a binary file of
+	 * 4,000 bytes (every octet value, lines of 76), and the same with
+	 * an HTML alternative */
+	unsigned char *bin = xmalloc(4000);
+	const char csv[] = "\xef\xbb\xbfĐiểm giám sát;Sẵn sàng\r\n"
+	    "Xã Trà Linh;99,865\r\n";
+	struct mail_attachment files[] = {
+		{ "bao-cao-2026-03.pdf", "application/pdf", bin, 4000 },
+		{ "bao-cao-2026-03.csv", "text/csv; charset=UTF-8", csv,
+		    sizeof(csv) - 1 },
+		{ "empty.txt", "text/plain", "", 0 },
+	};
+	for (int i = 0; i < 4000; i++)
+		bin[i] = (unsigned char)(i * 7 + i / 256);
+	m = vn_msg();
+	m.subject = "[tramon] Báo cáo tháng 03/2026";
+	m.to = to_vn;
+	m.text = "Báo cáo mức độ sẵn sàng tháng 03/2026 đính kèm.\n";
+	m.attach = files;
+	m.nattach = nitems(files);
+	fails += decoder_check("vn-attach", &m, "Giám sát mạng",
+	    "canhbao@example.gov.vn", names_vn, addrs_vn);
+	m.html = "<p>Báo cáo <b>tháng 03/2026</b> đính kèm.</p>";
+	m.nattach = 2;
+	fails += decoder_check("vn-html-attach", &m, "Giám sát mạng",
+	    "canhbao@example.gov.vn", names_vn, addrs_vn);
+	free(bin);
 
 	rmdir(tmpdir);
 	for (int i = 0; i < 6; i++) {
