@@ -130,13 +130,11 @@ last_round(const struct tstatus *s, int lang, struct text *b)
 static char *
 page_url(const struct conf *c, const char *id)
 {
-	size_t n;
+	char *path = id ? xasprintf("t/%s.html", id) : xstrdup("");
+	char *url = conf_url(c, path);
 
-	if (c->base_url == NULL || *c->base_url == '\0')
-		return NULL;
-	n = strlen(c->base_url);
-	return xasprintf("%s%s%s%s%s", c->base_url, c->base_url[n - 1] ==
-	    '/' ? "" : "/", id ? "t/" : "", id ? id : "", id ? ".html" : "");
+	free(path);
+	return url;
 }
 
 static void
@@ -540,18 +538,6 @@ thresholds_text(const struct conf *c, json_t *ev, struct text *b)
 	add(b, "\n");
 }
 
-static char *
-meetings_url(const struct conf *c)
-{
-	size_t n;
-
-	if (c->base_url == NULL || *c->base_url == '\0')
-		return NULL;
-	n = strlen(c->base_url);
-	return xasprintf("%s%smeetings.html", c->base_url,
-	    c->base_url[n - 1] == '/' ? "" : "/");
-}
-
 void
 alert_meeting(const struct conf *c, json_t *ev, struct alert_text *out)
 {
@@ -594,7 +580,7 @@ alert_meeting(const struct conf *c, json_t *ev, struct alert_text *out)
 	if (json_is_true(json_object_get(ev, "manual")))
 		add(&b, " (%s)", i18n(lang, M_MT_ASKED));
 	add(&b, ".\n");
-	if ((url = meetings_url(c)) != NULL)
+	if ((url = conf_url(c, "meetings.html")) != NULL)
 		add(&b, "\n%s: %s\n", i18n(lang, M_A_PAGE), url);
 	free(url);
 	footer(c, &b);
@@ -609,7 +595,7 @@ alert_meeting_webhook_json(const struct conf *c, json_t *ev,
 	json_t *o = json_object();
 	const char *k;
 	json_t *v;
-	char *url = meetings_url(c);
+	char *url = conf_url(c, "meetings.html");
 
 	json_object_foreach(ev, k, v)
 		if (strcmp(k, "time") != 0 && strcmp(k, "ts") != 0)

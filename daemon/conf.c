@@ -2401,11 +2401,34 @@ conf_load(const char *path, conf_error_fn *errfn, void *arg)
 	return c;
 }
 
+char *
+conf_url(const struct conf *c, const char *path)
+{
+	size_t n;
+
+	if (c->base_url == NULL || *c->base_url == '\0')
+		return NULL;
+	n = strlen(c->base_url);
+	return xasprintf("%s%s%s", c->base_url, c->base_url[n - 1] == '/' ?
+	    "" : "/", path);
+}
+
+struct conf *
+conf_hold(struct conf *c)
+{
+	c->holds++;
+	return c;
+}
+
 void
 conf_free(struct conf *c)
 {
 	if (c == NULL)
 		return;
+	if (c->holds > 0) {
+		c->holds--;
+		return;
+	}
 	for (size_t i = 0; i < c->ntargets; i++) {
 		struct target_def *d = &c->targets[i];
 

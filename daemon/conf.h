@@ -137,6 +137,8 @@ struct conf {
 
 	int reports_present;
 	struct reports_conf reports;
+
+	int holds;                  /* conf_hold()s not yet released */
 };
 
 /* Called once per problem with "FILE:LINE: message" (no newline). */
@@ -150,7 +152,15 @@ typedef void conf_error_fn(void *arg, const char *msg);
 struct conf *conf_load(const char *path, conf_error_fn *err, void *arg);
 
 /* Release a conf, including the probes' per-target data. */
+/* Release a configuration: freed when no conf_hold() is left.  Both on
+ * the loop thread: a worker's job holds the conf it reads, and releases
+ * it in its completion (a reload meanwhile frees the old conf later). */
 void conf_free(struct conf *);
+struct conf *conf_hold(struct conf *);
+
+/* daemon.base_url + "/" + path ("t/ID.html"), or NULL without a
+ * base_url.  To free(). */
+char *conf_url(const struct conf *, const char *path);
 
 /*
  * The configuration services offered to probes (struct tm_host cfg_*),
