@@ -250,8 +250,21 @@ journal_notice(const struct notice *no, const char *reason)
 }
 
 static json_t *
+email_payload_files(const struct contact *, const struct notice *,
+    const struct alert_text *, time_t, int, const struct mail_attachment *,
+    size_t);
+
+static json_t *
 email_payload(const struct contact *ct, const struct notice *no,
     const struct alert_text *t, time_t now, int late)
+{
+	return email_payload_files(ct, no, t, now, late, NULL, 0);
+}
+
+static json_t *
+email_payload_files(const struct contact *ct, const struct notice *no,
+    const struct alert_text *t, time_t now, int late,
+    const struct mail_attachment *files, size_t nfiles)
 {
 	const struct conf *c = A.conf;
 	const char *target = no ? c->targets[no->target].pub.id : NULL;
@@ -279,6 +292,8 @@ email_payload(const struct contact *ct, const struct notice *no,
 	m.message_id = id;
 	m.references = refs;
 	m.late_note = late || (no && no->late) ? "yes" : NULL;
+	m.attach = files;
+	m.nattach = nfiles;
 	msg = mail_compose(&m, &len, err, sizeof(err));
 	free(id);
 	free(refs);
@@ -761,6 +776,42 @@ alerts_meeting(const struct meeting_def *m, json_t *ev)
 	}
 	json_decref(hook);
 	alert_text_free(&t);
+}
+
+void
+alerts_report(const char *month, const struct alert_text *t,
+    const struct mail_attachment *files, size_t nfiles, json_t *hook)
+{
+	time_t now = time(NULL);
+
+	if (A.conf == NULL)
+		return;
+	for (char **id = A.conf->reports.send_to; id && *id; id++) {
+		const struct contact *ct = find_contact(*id);
+		json_t *p;
+
+		if (ct == NULL)
+			continue;
+		if (ct->email && ct->email[0]) {
+			if (!A.conf->smtp.present)
+				log_warnx("report %s: contact %s has email but "
+				    "there is no smtp section: not sent", month,
+				    ct->id);
+			else if ((p = email_payload_files(ct, NULL, t, now, 0,
+			    files, nfiles)) != NULL)
+				outbox_add(ct->id, "email", "report", NULL, NULL,
+				    p);
+		}
+		if (ct->webhook && *ct->webhook && hook) {
+			char *body = json_dumps(hook, JSON_COMPACT);
+
+			p = json_pack("{s:s, s:s, s:I}", "url", ct->webhook,
+			    "json", body, "at", (json_int_t)now);
+			free(body);
+			outbox_add(ct->id, "webhook", "report", NULL, NULL,
+			    p);
+		}
+	}
 }
 
 unsigned

@@ -58,6 +58,14 @@ json_t *alerts_maintenance_list(void);
 json_t *alerts_test_email(const char *contact);
 
 /* For /metrics. */
+/* A monthly report to reports.send_to (outbox kind "report", never
+ * folded into a digest): the mail with `files` attached, and `hook` to
+ * each contact's webhook. */
+struct alert_text;
+struct mail_attachment;
+void alerts_report(const char *month, const struct alert_text *,
+    const struct mail_attachment *files, size_t nfiles, json_t *hook);
+
 unsigned alerts_pending(void);
 unsigned long alerts_failed_total(void);
 

@@ -228,15 +228,16 @@ colon_escape(const char *s)
 	return out;
 }
 
-/* Options every graph shares: size, fonts, calm colours. */
+/* Options every graph shares: size, fonts, calm colours; the time axis
+ * from `start` to g->end, labelled by rrdtool's --x-grid `xgrid`. */
 static void
-common_args(struct args *a, const struct graph_req *g, enum graph_range r,
-    int w, int h)
+span_args(struct args *a, const struct graph_req *g, time_t start,
+    const char *xgrid, int w, int h)
 {
 	args_add(a, "graphv");
 	args_add(a, "-");
 	args_add(a, "--imgformat=PNG");
-	args_add(a, "--start=%lld", (long long)(g->end - ranges[r].seconds));
+	args_add(a, "--start=%lld", (long long)start);
 	args_add(a, "--end=%lld", (long long)g->end);
 	args_add(a, "--width=%d", w);
 	args_add(a, "--height=%d", h);
@@ -258,7 +259,15 @@ common_args(struct args *a, const struct graph_req *g, enum graph_range r,
 	args_add(a, "--disable-rrdtool-tag");
 	args_add(a, "--slope-mode");
 	args_add(a, "--lower-limit=0");
-	args_add(a, "--x-grid=%s", ranges[r].xgrid[g->lang == LANG_EN]);
+	args_add(a, "--x-grid=%s", xgrid);
+}
+
+static void
+common_args(struct args *a, const struct graph_req *g, enum graph_range r,
+    int w, int h)
+{
+	span_args(a, g, g->end - ranges[r].seconds,
+	    ranges[r].xgrid[g->lang == LANG_EN], w, h);
 }
 
 /*
@@ -963,6 +972,30 @@ graph_render_port_spark(const struct graph_req *g, const char *path)
 	port_background_args(&a, rrd, g->lang, 0);
 	args_add(&a, "AREA:in%s", C_IN);
 	args_add(&a, "LINE1:out%s", C_OUT);
+	rc = draw(&a, path);
+	args_free(&a);
+	free(rrd);
+	return rc;
+}
+
+/*
+ * The report's graph of a month: latency (min/max band, the median by
+ * loss) with the no-data and down times behind, one label a day.  The
+ * band and the y-axis cut are the 30-day graph's.
+ */
+int
+graph_render_span(const struct graph_req *g, time_t start, int w, int h,
+    const char *path)
+{
+	struct args a = { 0 };
+	char *rrd = colon_escape(g->rrd);
+	int rc;
+
+	span_args(&a, g, start, "HOUR:12:DAY:1:DAY:2:86400:%d", w, h);
+	args_add(&a, "--full-size-mode");
+	args_add(&a, "--title=%s — %s", g->name,
+	    i18n(g->lang, M_G_LATENCY_GRAPH));
+	lat_args(&a, g, GR_30D, rrd);
 	rc = draw(&a, path);
 	args_free(&a);
 	free(rrd);

@@ -76,6 +76,11 @@ int graph_render_port(const struct graph_req *, enum graph_pkind,
     enum graph_range, const char *path);
 int graph_render_port_spark(const struct graph_req *, const char *path);
 
+/* A latency graph from `start` to g->end, w x h pixels, a label a day
+ * (the monthly report's). */
+int graph_render_span(const struct graph_req *, time_t start, int w, int h,
+    const char *path);
+
 /* Draw through an `rrdtool -` child (default, 1) or with rrd_graph_v in
  * this process (0; for tests, and used when rrdtool cannot be run). */
 void graph_use_child(int on);

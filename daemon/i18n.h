@@ -220,6 +220,7 @@ enum msg {
 	M_R_SUMMARY,            /* the table of targets */
 	M_R_AVAILABILITY,
 	M_R_MONITORED,
+	M_R_UP,                 /* the time up, in the month's bar */
 	M_R_MAINTENANCE,
 	M_R_DOWN,
 	M_R_UNREACHABLE,
@@ -258,6 +259,17 @@ enum msg {
 	M_R_NAME,
 	M_R_TARGETS,            /* number of targets in a group */
 	M_R_SECONDS,            /* "(s)" in CSV column heads */
+	M_R_MAIL_SUBJECT,       /* "%s" month, "%s" district */
+	M_R_MAIL_ALL_MET,       /* "%s" the SLA */
+	M_R_MAIL_BELOW,         /* "%s" the SLA; a list follows */
+	M_R_MAIL_ATTACHED,
+	M_R_MAIL_ONLINE,        /* a URL follows */
+	M_R_OUTAGES_LONGEST,    /* "%u" outages, "%s" the longest */
+	M_REPORTS,              /* navigation and page title */
+	M_REPORTS_NONE,
+	M_REPORTS_HOW,          /* when they are built */
+	M_REPORTS_MONTH,
+	M_REPORTS_FILES,
 
 	M_COUNT
 };

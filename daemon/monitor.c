@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "log.h"
 #include "meeting.h"
+#include "report_job.h"
 #include "monitor.h"
 #include "probe.h"
 #include "report.h"
@@ -472,6 +473,8 @@ snapshot(void)
 	s->web_dir = xstrdup(c->web_dir);
 	s->rrdcached = xstrdup(c->rrdcached);
 	s->refresh = c->web_refresh;
+	s->reports_monthly = c->reports.monthly;
+	s->reports_time = c->reports.time_min;
 	s->targets = xcalloc(c->ntargets, sizeof(*s->targets));
 	s->ntargets = c->ntargets;
 	for (size_t i = 0; i < c->ntargets; i++) {
@@ -771,6 +774,7 @@ monitor_start(struct event_base *base, struct conf *conf)
 	tv.tv_sec = SAVE_EVERY_S;
 	evtimer_add(M.save_timer, &tv);
 	meeting_start(base, conf, M.st, web_soon);
+	report_job_start(base, conf, web_soon);
 	tv.tv_sec = REPORT_ALIVE_S;
 	evtimer_add(M.alive_timer, &tv);
 	log_info("monitoring %zu target(s)%s", conf->ntargets,
@@ -840,6 +844,7 @@ monitor_reload(struct conf *nc)
 	model_init();
 	alerts_reconf(nc, M.st);
 	meeting_reconf(nc, M.st);	/* before the old conf goes */
+	report_job_reconf(nc);
 	for (size_t i = 0; i < nc->ntargets; i++)
 		if (nrt[i]->sched == NULL)
 			rt_start(nrt[i]);
@@ -867,6 +872,7 @@ monitor_stop(void)
 
 	if (M.conf == NULL)
 		return;
+	report_job_stop();	/* it journals and mails: before they close */
 	for (size_t i = 0; i < M.conf->ntargets; i++)
 		rt_free(M.rt[i]);
 	free(M.rt);

@@ -559,6 +559,26 @@ figures_finish(struct report_figures *f)
 	    0;
 }
 
+/* Add the parts of `s` (normalised) within [ps, pe) to t's spans. */
+static void
+spans_add(struct report_target *t, const struct iset *s, time_t ps,
+    time_t pe, enum report_span_kind kind)
+{
+	for (size_t i = 0; i < s->n && s->v[i].a < pe; i++) {
+		time_t a = s->v[i].a > ps ? s->v[i].a : ps;
+		time_t b = s->v[i].b < pe ? s->v[i].b : pe;
+
+		if (b <= a)
+			continue;
+		t->spans = xreallocarray(t->spans, t->nspans + 1,
+		    sizeof(*t->spans));
+		t->spans[t->nspans].start = a;
+		t->spans[t->nspans].end = b;
+		t->spans[t->nspans].kind = kind;
+		t->nspans++;
+	}
+}
+
 static void
 target_figures(struct report *r, const struct replay *rp, size_t ti)
 {
@@ -579,6 +599,15 @@ target_figures(struct report *r, const struct replay *rp, size_t ti)
 	iset_addset(&ndm, &t->maint);
 	iset_norm(&ndm);
 
+	{
+		struct iset m = { 0 };
+
+		iset_addset(&m, &t->maint);
+		iset_norm(&m);
+		spans_add(rt, &m, ps, pe, RS_MAINTENANCE);
+		iset_free(&m);
+	}
+	spans_add(rt, &nd, ps, pe, RS_NODATA);
 	f->period = (long)(pe - ps);
 	f->nodata = iset_overlap(&nd, ps, pe);
 	f->nodata_cut = f->nodata - iset_overlap(&other, ps, pe);
@@ -854,6 +883,7 @@ report_free(struct report *r)
 			free(t->outages[k].hint_instance);
 		}
 		free(t->outages);
+		free(t->spans);
 		free(t->id);
 		free(t->name);
 		free(t->group);

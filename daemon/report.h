@@ -63,6 +63,14 @@ struct report_outage {
 	int ongoing;            /* went on past the period's end */
 };
 
+/* A stretch of the period that is neither up nor an outage. */
+enum report_span_kind { RS_MAINTENANCE, RS_NODATA };
+
+struct report_span {
+	time_t start, end;      /* clipped to the period */
+	enum report_span_kind kind;
+};
+
 struct report_figures {
 	long period;            /* seconds in the period */
 	long monitored;         /* period - nodata */
@@ -88,6 +96,9 @@ struct report_target {
 	struct report_figures f;
 	struct report_outage *outages;  /* in time order */
 	size_t noutages;        /* listed: counted, or hidden by a cut */
+	struct report_span *spans;      /* maintenance, then no data; each
+	                                 * kind disjoint and in time order */
+	size_t nspans;
 };
 
 struct report_group {

@@ -287,8 +287,8 @@ figure_cells(int lang, double sla, const struct report_figures *f,
 		snprintf(c->loss, sizeof(c->loss), "–");
 }
 
-static void
-month_label(const struct report *r, char *buf, size_t len)
+void
+report_fmt_month(const struct report *r, char *buf, size_t len)
 {
 	if (r->language == LANG_EN)
 		snprintf(buf, len, "%04d-%02d", r->year, r->month);
@@ -296,13 +296,14 @@ month_label(const struct report *r, char *buf, size_t len)
 		snprintf(buf, len, "%02d/%04d", r->month, r->year);
 }
 
-static void
-sla_label(int lang, double sla, char *buf, size_t len)
+void
+report_fmt_sla(const struct report *r, char *buf, size_t len)
 {
 	char num[32];
 
-	i18n_number(lang, sla, sla == floor(sla) ? 0 : 2, num, sizeof(num));
-	snprintf(buf, len, i18n(lang, M_R_BELOW_SLA), num);
+	i18n_number(r->language, r->sla_pct, r->sla_pct == floor(r->sla_pct) ?
+	    0 : 2, num, sizeof(num));
+	snprintf(buf, len, i18n(r->language, M_R_BELOW_SLA), num);
 }
 
 static void
@@ -311,7 +312,7 @@ text_head(struct buf *b, const struct report *r)
 	int lang = r->language;
 	char m[16], from[40], to[40], len[24];
 
-	month_label(r, m, sizeof(m));
+	report_fmt_month(r, m, sizeof(m));
 	buf_printf(b, "%s%s%s\n", i18n(lang, M_R_TITLE), *r->district ? " – " :
 	    "", r->district);
 	buf_printf(b, "%s %s\n", i18n(lang, M_R_MONTH), m);
@@ -443,8 +444,67 @@ report_text(const struct report *r)
 	text_targets(&b, r);
 	text_groups(&b, r);
 	text_outages(&b, r);
-	sla_label(r->language, r->sla_pct, sla, sizeof(sla));
+	report_fmt_sla(r, sla, sizeof(sla));
 	buf_printf(&b, "\n* %s\n%s\n", sla, i18n(r->language, M_R_LEGEND));
+	tz_leave(&z);
+	return b.p;
+}
+
+/* ---- the mail's body ---- */
+
+char *
+report_summary(const struct report *r, const char *url)
+{
+	int lang = r->language;
+	struct buf b;
+	struct tz_save z;
+	char pct[48], num[32], longest[24];
+	unsigned below = 0;
+
+	buf_init(&b);
+	tz_enter(&z, r->timezone);
+	text_head(&b, r);
+	buf_printf(&b, "\n%s:\n", i18n(lang, M_R_GROUPS));
+	for (size_t k = 0; k < r->ngroups; k++) {
+		const struct report_group *g = &r->groups[k];
+
+		report_fmt_pct(lang, g->f.availability, pct, sizeof(pct));
+		report_fmt_hms(g->f.longest, longest, sizeof(longest));
+		buf_printf(&b, "  %s: %s (", report_fmt_group(lang, g->name),
+		    pct);
+		buf_printf(&b, i18n(lang, M_R_OUTAGES_LONGEST), g->f.outages,
+		    longest);
+		buf_add(&b, ")\n");
+	}
+	i18n_number(lang, r->sla_pct, r->sla_pct == floor(r->sla_pct) ? 0 : 2,
+	    num, sizeof(num));
+	for (size_t i = 0; i < r->ntargets; i++) {
+		const struct report_target *t = &r->targets[i];
+
+		if (!isfinite(t->f.availability) ||
+		    t->f.availability >= r->sla_pct)
+			continue;
+		if (below++ == 0) {
+			buf_add(&b, "\n");
+			buf_printf(&b, i18n(lang, M_R_MAIL_BELOW), num);
+			buf_add(&b, "\n");
+		}
+		report_fmt_pct(lang, t->f.availability, pct, sizeof(pct));
+		report_fmt_hms(t->f.longest, longest, sizeof(longest));
+		buf_printf(&b, "  %s: %s (", t->name, pct);
+		buf_printf(&b, i18n(lang, M_R_OUTAGES_LONGEST), t->f.outages,
+		    longest);
+		buf_add(&b, ")\n");
+	}
+	if (below == 0) {
+		buf_add(&b, "\n");
+		buf_printf(&b, i18n(lang, M_R_MAIL_ALL_MET), num);
+		buf_add(&b, "\n");
+	}
+	buf_printf(&b, "\n%s\n", i18n(lang, M_R_MAIL_ATTACHED));
+	if (url && *url)
+		buf_printf(&b, "%s %s\n", i18n(lang, M_R_MAIL_ONLINE), url);
+	buf_printf(&b, "\n%s\n", i18n(lang, M_R_LEGEND));
 	tz_leave(&z);
 	return b.p;
 }

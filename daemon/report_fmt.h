@@ -22,6 +22,11 @@ char *report_text(const struct report *);
  */
 char *report_csv(const struct report *, size_t *len);
 
+/* The body of the report's mail: the head, each group's availability,
+ * the targets below reports.sla_pct (or that all met it), where the
+ * full report is (`url`, or NULL).  NUL-terminated, to free(). */
+char *report_summary(const struct report *, const char *url);
+
 /* Shared by the formats. */
 void report_fmt_hms(long seconds, char *buf, size_t len);   /* "743:00:00" */
 void report_fmt_pct(int lang, double pct, char *buf, size_t len);
@@ -32,6 +37,9 @@ void report_fmt_hint(int lang, const struct report_outage *, char *buf,
 void report_fmt_note(int lang, const struct report_outage *, char *buf,
     size_t len);
 const char *report_fmt_group(int lang, const char *group);
+/* "03/2026" (vi) or "2026-03" (en); "below the 99% target". */
+void report_fmt_month(const struct report *, char *buf, size_t len);
+void report_fmt_sla(const struct report *, char *buf, size_t len);
 
 /* Characters a terminal shows for UTF-8 `s` (combining marks 0, wide 2). */
 size_t report_fmt_width(const char *s);

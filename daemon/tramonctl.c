@@ -19,9 +19,11 @@
 
 #include "conf.h"
 #include "control.h"
+#include "graph.h"
 #include "log.h"
 #include "probe.h"
 #include "report.h"
+#include "report_doc.h"
 #include "report_fmt.h"
 #include "util.h"
 
@@ -48,9 +50,13 @@ usage(void)
 	    "  meeting check NAME [--minutes N] [--no-mail]\n"
 	    "                    check a meeting's sites now, print the table;\n"
 	    "                    exit 0 if every site is ready, 1 if not\n"
-	    "  report [--month YYYY-MM] [--format text|csv] [-o FILE]\n"
+	    "  report [--month YYYY-MM] [--format text|csv|html|pdf] "
+	    "[-o FILE]\n"
 	    "                    a month's availability report, offline from\n"
-	    "                    the state directory (default: last month)\n");
+	    "                    the state directory (default: last month)\n"
+	    "  report --publish [--month YYYY-MM] [--no-mail]\n"
+	    "                    have tramond build it into web_dir/reports/\n"
+	    "                    and mail it to reports.send_to now\n");
 	exit(EX_USAGE);
 }
 
@@ -412,21 +418,26 @@ write_out(const char *path, const char *data, size_t len)
 }
 
 /*
- * report [--month YYYY-MM] [--format text|csv] [-o FILE]: from the
- * journal and the RRD files alone, so it works with tramond stopped.
+ * report [--month YYYY-MM] [--format text|csv|html|pdf] [-o FILE]: from
+ * the journal and the RRD files alone, so it works with tramond stopped.
+ * A PDF goes to a terminal only with -o.
  */
 static int
 cmd_report(const struct conf *c, int argc, char **argv)
 {
-	const char *month = NULL, *format = "text", *out = NULL;
+	const char *month = NULL, *format = NULL, *out = NULL;
 	struct report *r;
 	struct stat sb;
 	char *dir, *data;
 	size_t len;
-	int year, mon, rc;
+	int year, mon, rc, publish = 0, mail = 1;
 
 	for (int i = 1; i < argc; i++) {
-		if (i + 1 < argc && strcmp(argv[i], "--month") == 0)
+		if (strcmp(argv[i], "--publish") == 0)
+			publish = 1;
+		else if (strcmp(argv[i], "--no-mail") == 0)
+			mail = 0;
+		else if (i + 1 < argc && strcmp(argv[i], "--month") == 0)
 			month = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--format") == 0)
 			format = argv[++i];
@@ -441,9 +452,34 @@ cmd_report(const struct conf *c, int argc, char **argv)
 		fprintf(stderr, "tramonctl: %s: a month is YYYY-MM\n", month);
 		return EX_USAGE;
 	}
-	if (strcmp(format, "text") != 0 && strcmp(format, "csv") != 0) {
-		fprintf(stderr, "tramonctl: format %s: only text and csv in "
-		    "this release\n", format);
+	if (publish) {
+		json_t *res;
+
+		if (format || out)
+			usage();
+		res = call_req(c, json_pack("{s:s, s:i, s:i, s:b}", "cmd",
+		    "report-publish", "year", year, "month", mon, "mail",
+		    mail));
+		fprintf(stderr, "%04d-%02d: tramond is building the report "
+		    "into %s/reports/%s\n", year, mon, c->web_dir, mail ?
+		    " and mails it" : "");
+		json_decref(res);
+		return EX_OK;
+	}
+	if (!mail)
+		usage();
+	if (format == NULL)
+		format = "text";
+	if (strcmp(format, "text") != 0 && strcmp(format, "csv") != 0 &&
+	    strcmp(format, "html") != 0 && strcmp(format, "pdf") != 0) {
+		fprintf(stderr, "tramonctl: format %s: text, csv, html or "
+		    "pdf\n", format);
+		return EX_USAGE;
+	}
+	if (strcmp(format, "pdf") == 0 && out == NULL &&
+	    isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "tramonctl: a PDF is not for a terminal: "
+		    "use -o FILE\n");
 		return EX_USAGE;
 	}
 	dir = xasprintf("%s/journal", c->state_dir);
@@ -461,13 +497,21 @@ cmd_report(const struct conf *c, int argc, char **argv)
 	report_rrd(r, c);
 	if (strcmp(format, "csv") == 0)
 		data = report_csv(r, &len);
-	else {
+	else if (strcmp(format, "html") == 0)
+		data = report_html(r, c, &len);
+	else if (strcmp(format, "pdf") == 0) {
+		if ((data = (char *)report_pdf(r, c, &len)) == NULL) {
+			report_free(r);
+			return EX_SOFTWARE;
+		}
+	} else {
 		data = report_text(r);
 		len = strlen(data);
 	}
 	rc = write_out(out, data, len);
 	free(data);
 	report_free(r);
+	graph_close();
 	return rc;
 }
 

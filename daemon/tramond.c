@@ -36,6 +36,7 @@
 #include "monitor.h"
 #include "privs.h"
 #include "probe.h"
+#include "report_job.h"
 #include "scheduler.h"
 #include "store.h"
 #include "util.h"
@@ -213,6 +214,17 @@ control(const char *cmd, json_t *req)
 
 		return meeting_check(str_of(req, "name"), min < 0 || min > 1000 ?
 		    -1 : (int)min, !json_is_false(json_object_get(req, "mail")));
+	}
+	if (strcmp(cmd, "report-publish") == 0) {
+		json_int_t y = json_integer_value(json_object_get(req, "year"));
+		json_int_t m = json_integer_value(json_object_get(req,
+		    "month"));
+
+		if (y < 1970 || y > 9999 || m < 1 || m > 12)
+			return json_pack("{s:b, s:s}", "ok", 0, "error",
+			    "report-publish: year and month");
+		return report_job_now((int)y, (int)m,
+		    !json_is_false(json_object_get(req, "mail")));
 	}
 	if (strcmp(cmd, "meeting-result") == 0)
 		return meeting_result(str_of(req, "name"),

@@ -811,6 +811,90 @@ write_port_pages(const struct web_snapshot *s, size_t i,
 	free(dir);
 }
 
+static int
+report_cmp(const void *a, const void *b)
+{
+	const struct web_report *x = a, *y = b;
+	int kx = x->year * 12 + x->month, ky = y->year * 12 + y->month;
+
+	return ky < kx ? -1 : ky > kx;	/* newest first */
+}
+
+/* The months in web_dir/reports/ ("YYYY-MM.ext"), newest first. */
+static struct web_report *
+scan_reports(const char *dir, size_t *np)
+{
+	static const char *const ext[WR_COUNT] = { "html", "pdf", "csv", "txt" };
+	struct web_report *v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	*np = 0;
+	if ((d = opendir(dir)) == NULL)
+		return NULL;
+	while ((de = readdir(d)) != NULL) {
+		int y, m, k, off = 0;
+		char e[8];
+		struct stat sb;
+		size_t i;
+		char *path;
+
+		if (sscanf(de->d_name, "%4d-%2d.%7[a-z]%n", &y, &m, e,
+		    &off) != 3 || de->d_name[off] != '\0' || y < 1970 ||
+		    m < 1 || m > 12 || strlen(de->d_name) < 9)
+			continue;
+		for (k = 0; k < WR_COUNT && strcmp(ext[k], e) != 0; k++)
+			;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (k == WR_COUNT || stat(path, &sb) == -1 ||
+		    !S_ISREG(sb.st_mode)) {
+			free(path);
+			continue;
+		}
+		free(path);
+		for (i = 0; i < n && (v[i].year != y || v[i].month != m); i++)
+			;
+		if (i == n) {
+			v = xreallocarray(v, n + 1, sizeof(*v));
+			v[n].year = y;
+			v[n].month = m;
+			for (int j = 0; j < WR_COUNT; j++)
+				v[n].size[j] = -1;
+			n++;
+		}
+		v[i].size[k] = sb.st_size;
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), report_cmp);
+	*np = n;
+	return v;
+}
+
+static void
+write_reports_index(const struct web_snapshot *s)
+{
+	char *dir = xasprintf("%s/reports", s->web_dir), *path;
+	struct web_report *v;
+	struct buf b;
+	size_t n;
+
+	if (mkdir_p(dir, 0755) == -1) {
+		log_warn("web: cannot create %s", dir);
+		free(dir);
+		return;
+	}
+	v = scan_reports(dir, &n);
+	buf_init(&b);
+	webpage_reports(&b, s, v, n);
+	path = xasprintf("%s/index.html", dir);
+	write_file(path, b.p, b.len);
+	free(path);
+	buf_free(&b);
+	free(v);
+	free(dir);
+}
+
 static void
 write_pages(const struct web_snapshot *s, const struct web_info *info,
     const char *tdir)
@@ -850,6 +934,8 @@ write_pages(const struct web_snapshot *s, const struct web_info *info,
 	write_file(path, b.p, b.len);
 	free(path);
 	buf_free(&b);
+
+	write_reports_index(s);
 
 	/* the overview last: everything it links to exists by now */
 	buf_init(&b);

@@ -9,6 +9,7 @@
 #define TRAMON_WEB_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -90,6 +91,15 @@ struct web_snapshot {
 	size_t nevents;
 	struct web_meeting *meetings; /* in configuration order */
 	size_t nmeetings;
+	int reports_monthly;      /* reports.monthly */
+	int reports_time;         /* reports.time, minutes after midnight */
+};
+
+/* A month in web_dir/reports/: which of its files are there. */
+enum { WR_HTML, WR_PDF, WR_CSV, WR_TEXT, WR_COUNT };
+struct web_report {
+	int year, month;
+	off_t size[WR_COUNT];     /* bytes; -1 = no such file */
 };
 
 /* Start the renderer (its worker thread). `asset_dir` holds tramon.css. */

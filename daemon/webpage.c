@@ -532,13 +532,16 @@ page_head(struct buf *b, const struct web_snapshot *s, const char *title,
 	    i18n(lang, M_APP_TITLE));
 	buf_printf(b, "<nav class=\"nav\"><a href=\"%sindex.html\"%s>%s</a>"
 	    "<a href=\"%sevents.html\"%s>%s</a>"
-	    "<a href=\"%smeetings.html\"%s>%s</a></nav>\n", root,
+	    "<a href=\"%smeetings.html\"%s>%s</a>"
+	    "<a href=\"%sreports/index.html\"%s>%s</a></nav>\n", root,
 	    current == 0 ? " aria-current=\"page\"" : "",
 	    i18n(lang, M_OVERVIEW), root,
 	    current == 1 ? " aria-current=\"page\"" : "",
 	    i18n(lang, M_EVENTS), root,
 	    current == 2 ? " aria-current=\"page\"" : "",
-	    i18n(lang, M_MEETINGS));
+	    i18n(lang, M_MEETINGS), root,
+	    current == 3 ? " aria-current=\"page\"" : "",
+	    i18n(lang, M_REPORTS));
 	buf_printf(b, "<p class=\"updated\">%s ", i18n(lang, M_UPDATED_AT));
 	time_tag(b, lang, s->generated);
 	buf_add(b, "</p>\n</div></header>\n<main class=\"wrap\">\n");
@@ -1897,4 +1900,62 @@ webpage_port(struct buf *b, const struct web_snapshot *s, size_t i,
 	buf_printf(b, "<p><a href=\"../../events.html\">%s →</a></p>\n"
 	    "</section>\n", i18n(lang, M_ALL_EVENTS));
 	page_foot(b, s, "../../");
+}
+
+/* --- reports/index.html */
+
+void
+webpage_reports(struct buf *b, const struct web_snapshot *s,
+    const struct web_report *v, size_t n)
+{
+	static const char *const ext[WR_COUNT] = { "html", "pdf", "csv", "txt" };
+	static const char *const label[WR_COUNT] = { "HTML", "PDF", "CSV",
+	    "TXT" };
+	int lang = s->language;
+
+	page_head(b, s, i18n(lang, M_REPORTS), "../", 3);
+	buf_printf(b, "<h1>%s</h1>\n", i18n(lang, M_REPORTS));
+	if (s->reports_monthly) {
+		char at[8];
+
+		snprintf(at, sizeof(at), "%02d:%02d", s->reports_time / 60 % 24,
+		    s->reports_time % 60);
+		buf_add(b, "<p class=\"meta\">");
+		buf_printf(b, i18n(lang, M_REPORTS_HOW), at);
+		buf_add(b, "</p>\n");
+	}
+	if (n == 0) {
+		buf_printf(b, "<p>%s</p>\n", i18n(lang, M_REPORTS_NONE));
+		page_foot(b, s, "../");
+		return;
+	}
+	buf_printf(b, "<table class=\"events reports\">\n<thead><tr>"
+	    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>"
+	    "</thead>\n<tbody>\n", i18n(lang, M_REPORTS_MONTH),
+	    i18n(lang, M_REPORTS_FILES));
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = "";
+
+		buf_add(b, "<tr><td class=\"when\">");
+		if (lang == LANG_EN)
+			buf_printf(b, "%04d-%02d", v[i].year, v[i].month);
+		else
+			buf_printf(b, "%02d/%04d", v[i].month, v[i].year);
+		buf_add(b, "</td><td>");
+		for (int k = 0; k < WR_COUNT; k++) {
+			char size[32];
+
+			if (v[i].size[k] < 0)
+				continue;
+			i18n_number(lang, (double)v[i].size[k] / 1024.0,
+			    v[i].size[k] < 10240 ? 1 : 0, size, sizeof(size));
+			buf_printf(b, "%s<a href=\"%04d-%02d.%s\">%s</a> "
+			    "<span class=\"meta\">(%s" NBSP "KB)</span>", sep,
+			    v[i].year, v[i].month, ext[k], label[k], size);
+			sep = " · ";
+		}
+		buf_add(b, "</td></tr>\n");
+	}
+	buf_add(b, "</tbody>\n</table>\n");
+	page_foot(b, s, "../");
 }

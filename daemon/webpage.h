@@ -58,4 +58,8 @@ void webpage_events(struct buf *, const struct web_snapshot *);
 /* meetings.html: each meeting, its next check, its last check's table. */
 void webpage_meetings(struct buf *, const struct web_snapshot *);
 
+/* reports/index.html: the months in web_dir/reports/, newest first. */
+void webpage_reports(struct buf *, const struct web_snapshot *,
+    const struct web_report *, size_t n);
+
 #endif /* TRAMON_WEBPAGE_H */

@@ -10,7 +10,7 @@ set -eu
 PACKAGES="
 build-essential autoconf automake libtool pkg-config curl
 libevent-dev libconfig-dev librrd-dev libcurl4-openssl-dev libsnmp-dev
-libjansson-dev libosip2-dev
+libjansson-dev libosip2-dev libcairo2-dev libpango1.0-dev
 rrdtool rrdcached
 fping iproute2 procps util-linux
 snmpd snmp snmpsim
@@ -18,6 +18,7 @@ fonts-dejavu-core tzdata
 python3 valgrind chromium
 python3-aiosmtpd openssl
 sip-tester
+poppler-utils
 "
 # fping, iproute2: the lab (ip netns, veth, bridges) and its checks
 # procps: sysctl inside the lab's namespaces; util-linux: flock, setsid
@@ -28,6 +29,8 @@ sip-tester
 # openssl: their throw-away CAs and certificates (tests/mail/mkcert.sh)
 # libosip2-dev: the sip probe's message parser; sip-tester: sipp, the SIP
 # endpoints of tests/integration/sip_probe.sh
+# libcairo2-dev, libpango1.0-dev: the PDF report; fonts-dejavu-core its
+# font; poppler-utils: pdftotext and pdftoppm, which check it
 
 missing=""
 for p in $PACKAGES; do

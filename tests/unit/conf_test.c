@@ -227,7 +227,12 @@ DEF_TEST(example_conf)
 	EXPECT_EQ_INT(LOG_INFO, c->log_level);
 	EXPECT_EQ_STR("127.0.0.1:8080", c->http_listen);
 	EXPECT_EQ_INT(0, c->smtp.present);
-	EXPECT_EQ_INT(0, c->reports_present);
+	EXPECT_EQ_INT(1, c->reports_present);
+	EXPECT_EQ_INT(1, c->reports.monthly);
+	EXPECT_EQ_INT(7 * 60, c->reports.time_min);
+	EXPECT_EQ_STR("it", c->reports.send_to[0]);
+	EXPECT_EQ_STR("pdf", c->reports.formats[2]);
+	EXPECT_NEAR(99.0, c->reports.sla_pct, 1e-9);
 	EXPECT_EQ_INT(0, (long long)c->nmaintenance);
 	EXPECT_EQ_INT(1, (long long)c->ncontacts);
 	EXPECT_EQ_STR("it", c->contacts[0].id);

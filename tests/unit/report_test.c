@@ -53,6 +53,7 @@
 #include "journal.h"
 #include "report.h"
 #include "report_fmt.h"
+#include "report_job.h"
 #include "test.h"
 #include "util.h"
 
@@ -393,6 +394,15 @@ DEF_TEST(month_bounds)
 	return 0;
 }
 
+static void
+expect_span(const struct report_span *sp, time_t start, time_t end,
+    enum report_span_kind kind)
+{
+	EXPECT_EQ_INT(start, sp->start);
+	EXPECT_EQ_INT(end, sp->end);
+	EXPECT_EQ_INT(kind, sp->kind);
+}
+
 DEF_TEST(march_targets)
 {
 	struct report *r = march();
@@ -472,6 +482,18 @@ DEF_TEST(march_targets)
 	EXPECT_EQ_INT(RH_REBOOT, t->outages[1].hint);
 	EXPECT_EQ_STR("sw-cang", t->outages[1].hint_target);
 	EXPECT_EQ_INT(1150, t->outages[2].cut);
+	/* the month's bar: the maintenance, then the no data in order */
+	EXPECT_EQ_INT(4, t->nspans);
+	if (t->nspans == 4) {
+		expect_span(&t->spans[0], T(5, 8, 0, 0), T(5, 10, 0, 0),
+		    RS_MAINTENANCE);
+		expect_span(&t->spans[1], T(10, 13, 0, 0), T(10, 14, 0, 0),
+		    RS_NODATA);
+		expect_span(&t->spans[2], T(15, 6, 5, 0), T(15, 7, 0, 0),
+		    RS_NODATA);
+		expect_span(&t->spans[3], T(25, 14, 0, 20), T(25, 14, 20, 0),
+		    RS_NODATA);
+	}
 
 	/* portal: nothing before its first state change */
 	t = &r->targets[PORTAL];
@@ -904,6 +926,61 @@ DEF_TEST(down_unreachable_down)
 	return 0;
 }
 
+/* When tramond builds a report: on the 1st at reports.time, local;
+ * what was missed while it was off; a new installation. */
+DEF_TEST(due)
+{
+	const char *hcm = "Asia/Ho_Chi_Minh";
+	/* 2026-12-01 00:00 in Ho Chi Minh (UTC+7) */
+	const time_t dec1 = 1796058000L, at7 = 7 * 60;
+	int y0 = 0, m0 = 0, y1 = 0, m1 = 0;
+
+	/* 06:59 on the 1st: November is not due yet */
+	EXPECT_EQ_INT(0, report_due(hcm, dec1 + 6 * 3600 + 59 * 60, at7,
+	    2026, 10, &y0, &m0, &y1, &m1));
+	/* 07:00: it is */
+	EXPECT_EQ_INT(1, report_due(hcm, dec1 + 7 * 3600, at7, 2026, 10,
+	    &y0, &m0, &y1, &m1));
+	EXPECT_EQ_INT(2026 * 100 + 11, y0 * 100 + m0);
+	EXPECT_EQ_INT(2026 * 100 + 11, y1 * 100 + m1);
+	/* done */
+	EXPECT_EQ_INT(0, report_due(hcm, dec1 + 7 * 3600, at7, 2026, 11,
+	    &y0, &m0, &y1, &m1));
+	/* a new installation on the 15th: last month only */
+	EXPECT_EQ_INT(1, report_due(hcm, dec1 + 14 * 86400, at7, 0, 0,
+	    &y0, &m0, &y1, &m1));
+	EXPECT_EQ_INT(2026 * 100 + 11, y0 * 100 + m0);
+	EXPECT_EQ_INT(2026 * 100 + 11, y1 * 100 + m1);
+	/* off since September: October and November */
+	EXPECT_EQ_INT(1, report_due(hcm, dec1 + 9 * 3600, at7, 2026, 9,
+	    &y0, &m0, &y1, &m1));
+	EXPECT_EQ_INT(2026 * 100 + 10, y0 * 100 + m0);
+	EXPECT_EQ_INT(2026 * 100 + 11, y1 * 100 + m1);
+	/* off for two years: the last REPORT_CATCHUP months */
+	EXPECT_EQ_INT(1, report_due(hcm, dec1 + 9 * 3600, at7, 2024, 10,
+	    &y0, &m0, &y1, &m1));
+	EXPECT_EQ_INT(2025 * 100 + 12, y0 * 100 + m0);
+	EXPECT_EQ_INT(2026 * 100 + 11, y1 * 100 + m1);
+	/* 2026-12-01 00:30 local is still November 30 in UTC: the month
+	 * is the local one; at 00:30 with reports.time 00:00 November is
+	 * due */
+	EXPECT_EQ_INT(1, report_due(hcm, dec1 + 1800, 0, 2026, 10, &y0, &m0,
+	    &y1, &m1));
+	EXPECT_EQ_INT(2026 * 100 + 11, y1 * 100 + m1);
+	/* across the year: 2027-01-01 08:00 */
+	EXPECT_EQ_INT(1, report_due(hcm, dec1 + 31 * 86400 + 8 * 3600, at7,
+	    2026, 11, &y0, &m0, &y1, &m1));
+	EXPECT_EQ_INT(2026 * 100 + 12, y0 * 100 + m0);
+	EXPECT_EQ_INT(2026 * 100 + 12, y1 * 100 + m1);
+	/* the morning of 2026-12-01 in Berlin (UTC+1): before 07:00
+	 * there, though 07:00 in Ho Chi Minh has passed */
+	EXPECT_EQ_INT(0, report_due("Europe/Berlin", dec1 + 7 * 3600 + 60,
+	    at7, 2026, 10, &y0, &m0, &y1, &m1));
+	EXPECT_EQ_INT(1, report_due("Europe/Berlin", dec1 + 13 * 3600 + 60,
+	    at7, 2026, 10, &y0, &m0, &y1, &m1));
+	return 0;
+}
+
 int
 main(void)
 {
@@ -924,6 +1001,7 @@ main(void)
 	RUN_TEST(berlin_dst);
 	RUN_TEST(cut_again);
 	RUN_TEST(down_unreachable_down);
+	RUN_TEST(due);
 
 	if (getenv("REPORT_TEST_KEEP"))	/* to look at it */
 		printf("# kept %s\n", dir);
