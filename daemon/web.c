@@ -866,7 +866,8 @@ scan_reports(const char *dir, size_t *np)
 		v[i].size[k] = sb.st_size;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), report_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), report_cmp);
 	*np = n;
 	return v;
 }

@@ -8,7 +8,9 @@
 #    VNPT uplink too, while the Huyện ủy stays up;
 #  - when the WAN returns, the communes come back UP, except one that is
 #    really down: it is then reported DOWN;
-#  - a closed H.323 port is DOWN while the endpoint still pings.
+#  - a closed H.323 port is DOWN while the endpoint still pings;
+#  - the month's report (tramonctl report) lists exactly these outages,
+#    each within one interval of when the lab made and mended it.
 #
 . "$top_srcdir/tests/lib.sh"
 need_root
@@ -114,6 +116,7 @@ check "the overview names it as down" \
 check "its page exists" test -s "$WWW/t/tra-nam.html"
 check "its loss is 100 %" json_test "$WWW/status.json" 't("tra-nam")["loss_pct"] == 100'
 
+nam_back=$(date +%s)
 lab restore tra-nam
 limit=$((UP_AFTER * INTERVAL + SLACK))
 check "tra-nam is UP within $limit s of the restore" \
@@ -121,6 +124,7 @@ check "tra-nam is UP within $limit s of the restore" \
 
 # --- the WAN cut ----------------------------------------------------------------
 mark=$(wc -l <"$JOURNAL")
+wan_cut=$(date +%s)
 lab cut wan
 limit=$((DOWN_AFTER * INTERVAL + SLACK))
 check "the WAN router is DOWN" wait_for $limit all_are down -- wan
@@ -146,6 +150,7 @@ check "status.json shows them unreachable" wait_for 10 json_test "$WWW/status.js
 # WAN comes back, and only then
 lab cut tra-cang
 mark=$(wc -l <"$JOURNAL")
+wan_back=$(date +%s)
 lab restore wan
 limit=$(((UP_AFTER + DOWN_AFTER) * INTERVAL + 2 * SLACK))
 check "the WAN comes back up" wait_for $limit all_are up -- wan
@@ -160,10 +165,12 @@ check "no other commune was reported DOWN on the way back" [ -z "$bad" ]
 [ -z "$bad" ] || echo "$bad" >&2
 check "tra-cang went unreachable -> down" \
     grep -q '"target":"tra-cang","from":"unreachable","to":"down"' "$TEST_TMP/wan-back.jsonl"
+cang_back=$(date +%s)
 lab restore tra-cang
 check "tra-cang comes back" wait_for $limit all_are up degraded -- tra-cang
 
 # --- the H.323 port closes, the endpoint still answers pings ------------------
+h323_off=$(date +%s)
 lab tcp huyen-uy 1720 off
 limit=$((DOWN_AFTER * INTERVAL + SLACK))
 check "huyen-uy-h323 is DOWN when its port closes" \
@@ -171,6 +178,7 @@ check "huyen-uy-h323 is DOWN when its port closes" \
 check "its reason is connection refused" \
     [ "$(json_get "$TEST_TMP/st.json" 't("huyen-uy-h323")["reason"]')" = "connection refused" ]
 check "huyen-uy still pings" all_are up -- huyen-uy
+h323_on=$(date +%s)
 lab tcp huyen-uy 1720 on
 check "huyen-uy-h323 comes back" wait_for $((UP_AFTER * INTERVAL + SLACK)) all_are up -- huyen-uy-h323
 
@@ -190,4 +198,66 @@ check "every journal line is JSON" [ "$skipped" = 0 ]
 
 tramond_stop
 check "tramond stops cleanly" [ $? = 0 ]
+
+# --- the month's report agrees with what the lab did -----------------------------
+# Every outage injected, and no other, within one interval (and the
+# probe's timeout) of when the lab cut and restored: tra-nam down; the
+# WAN down and everything behind it unreachable through it (the web
+# services through the VNPT uplink, on their own intervals: only that
+# they were out); tra-cang from the WAN cut until it was restored, down;
+# the H.323 port down.
+check "tramonctl report --format csv" tramonctl -c "$CONF" report \
+    --month "$(TZ=Asia/Ho_Chi_Minh date +%Y-%m)" --format csv \
+    -o "$TEST_TMP/report.csv"
+behind=" $COMMUNES uplink-vnpt uplink-viettel "
+behind=${behind/ tra-cang / }
+check "its outage list matches the lab's, within one interval" \
+    /usr/bin/python3 - "$TEST_TMP/report.csv" $((INTERVAL + 2)) "$WEB" \
+    "$behind" "$cut_at $nam_back $wan_cut $wan_back $cang_back" \
+    "$h323_off $h323_on" <<'EOF'
+import csv, datetime, io, sys, zoneinfo
+tz = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+text = open(sys.argv[1], encoding="utf-8-sig", newline="").read()
+tol, web, behind = int(sys.argv[2]), sys.argv[3].split(), sys.argv[4].split()
+cut_at, nam_back, wan_cut, wan_back, cang_back = map(int, sys.argv[5].split())
+h323_off, h323_on = map(int, sys.argv[6].split())
+sections = text.split("\r\n\r\n")
+rows = list(csv.reader(io.StringIO(sections[1])))[1:]
+def ts(s):
+    return int(datetime.datetime.strptime(s, "%Y-%m-%d %H:%M:%S")
+               .replace(tzinfo=tz).timestamp())
+DOWN, UNR = "Mất kết nối", "Không truy cập được"
+want = {"tra-nam": (DOWN, "", cut_at, nam_back),
+        "wan": (DOWN, "", wan_cut, wan_back),
+        "tra-cang": (DOWN, None, wan_cut, cang_back),
+        "huyen-uy-h323": (DOWN, "", h323_off, h323_on)}
+for t in behind:
+    want[t] = (UNR, "wan", wan_cut, wan_back)
+problems, seen = [], {}
+for r in rows:
+    tid, start, end, kind, via = r[0], ts(r[2]), ts(r[3]), r[6], r[7]
+    seen[tid] = seen.get(tid, 0) + 1
+    if tid in web:
+        if kind != UNR or via != "uplink-vnpt":
+            problems.append("%s: %s via %r" % (tid, kind, via))
+        continue
+    if tid not in want:
+        problems.append("unexpected outage: %s" % r)
+        continue
+    k, v, a, b = want[tid]
+    if kind != k or (v is not None and via != v):
+        problems.append("%s: %s via %r, want %s via %r" % (tid, kind, via,
+                                                          k, v))
+    if abs(start - a) > tol or abs(end - b) > tol:
+        problems.append("%s: %+d s .. %+d s off the lab's, %s .. %s" % (
+            tid, start - a, end - b, r[2], r[3]))
+for tid in list(want) + web:
+    if seen.get(tid, 0) != 1:
+        problems.append("%s: %d outage(s), want 1" % (tid,
+                                                     seen.get(tid, 0)))
+for p in problems:
+    print("# " + p)
+sys.exit(1 if problems else 0)
+EOF
 summary
+
