@@ -149,32 +149,86 @@ src_file(struct loader *ld, const config_setting_t *s)
 	return f ? f : ld->conf->path;
 }
 
+/*
+ * `s` as a message shows it: control characters (C0, DEL, C1) and bytes
+ * that are not UTF-8 written as in a libconfig string (\n, \t, \r, \f,
+ * \xNN) and a backslash doubled, so that what is shown is what the file
+ * says; valid UTF-8 is kept as is, Vietnamese names stay readable.
+ *
+ * Applied to every whole message (vreport) rather than to each value at
+ * its "(got ...)": values are echoed in many places, a probe's messages
+ * (conf_cfg_error) too, and a raw newline would let a file write a line
+ * of its own into the log or the `tramond -n` output.
+ */
+static char *
+shown(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = xmalloc(4 * strlen(s) + 1), *o = out;	/* \xNN */
+	const char *e;
+	unsigned cp;
+	size_t n;
+
+	for (size_t i = 0; p[i] != '\0'; i += n) {
+		if ((n = utf8_decode(p + i, &cp)) == 0) {
+			n = 1;
+			cp = 0x80;	/* not UTF-8: escaped like C1 */
+		}
+		switch (cp) {
+		case '\\':	e = "\\\\"; break;
+		case '\n':	e = "\\n"; break;
+		case '\t':	e = "\\t"; break;
+		case '\r':	e = "\\r"; break;
+		case '\f':	e = "\\f"; break;
+		default:	e = NULL; break;
+		}
+		if (e != NULL)
+			o = stpcpy(o, e);
+		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 &&
+		    cp <= 0x9f)) {
+			for (size_t k = 0; k < n; k++)
+				o += sprintf(o, "\\x%02X", p[i + k]);
+		} else {
+			memcpy(o, p + i, n);
+			o += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 static void
 vreport(struct loader *ld, const char *file, int line, const char *fmt,
     va_list ap)
 {
-	size_t flen = strlen(file);
 	struct said s;
-	char *msg, *full;
+	char *msg, *where, *body, *full;
+	size_t flen;
 
 	ld->problems++;
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatal("vasprintf");
-	if (line > 0)
-		full = xasprintf("%s:%d: %s", file, line, msg);
-	else
-		full = xasprintf("%s: %s", file, msg);
+	where = shown(file);
+	body = shown(msg);
 	free(msg);
+	if (line > 0)
+		full = xasprintf("%s:%d: %s", where, line, body);
+	else
+		full = xasprintf("%s: %s", where, body);
+	free(body);
+	flen = strlen(where);
 	s.file = ld->nsaid;
 	for (size_t i = 0; i < ld->nsaid; i++) {
 		if (strcmp(ld->said[i].msg, full) == 0) {
+			free(where);
 			free(full);
 			return;
 		}
-		if (s.file == ld->nsaid && strncmp(ld->said[i].msg, file,
+		if (s.file == ld->nsaid && strncmp(ld->said[i].msg, where,
 		    flen) == 0 && ld->said[i].msg[flen] == ':')
 			s.file = ld->said[i].file;
 	}
+	free(where);
 	s.msg = full;
 	s.line = line;
 	s.seq = ld->nsaid;

@@ -19,6 +19,7 @@ python3 valgrind chromium
 python3-aiosmtpd openssl
 sip-tester
 poppler-utils
+clang libclang-rt-14-dev
 "
 # fping, iproute2: the lab (ip netns, veth, bridges) and its checks
 # procps: sysctl inside the lab's namespaces; util-linux: flock, setsid
@@ -31,6 +32,7 @@ poppler-utils
 # endpoints of tests/integration/sip_probe.sh
 # libcairo2-dev, libpango1.0-dev: the PDF report; fonts-dejavu-core its
 # font; poppler-utils: pdftotext and pdftoppm, which check it
+# clang, libclang-rt-14-dev: libFuzzer and the sanitizers of tests/fuzz/run.sh
 
 missing=""
 for p in $PACKAGES; do

@@ -819,6 +819,48 @@ DEF_TEST(bad_utf8)
 	return 0;
 }
 
+/*
+ * A value is echoed as the file writes it: a raw newline in a string
+ * (libconfig takes one) must not make a message of two lines, nor any
+ * other control character or bad byte reach the log; Vietnamese stays.
+ * Found by tests/fuzz/fuzz_conf (crashes/conf-newline-in-message).
+ */
+DEF_TEST(values_shown)
+{
+	struct errs e;
+	char *text;
+
+	text = xasprintf("daemon = { plugin_dir = \"%s\";\n"
+	    "  rrdcached = \"unix:/run/rrd.sok\n;  \";\n"
+	    "  base_url = \"ftp://Huy\xE1\xBB\x87n\\t\\\\x\\x1b[2J\"; };\n"
+	    "contacts = ( { id = \"it\"; email = \"it@example.gov.vn\"; } );\n"
+	    "targets = ( { id = \"wan\"; type = \"ping\"; "
+	    "host = \"198.18.1.1\";\n"
+	    "  notify = [ \"i\\rt\", \"\\xC2\\x85\\xFF\" ]; } );\n",
+	    plugin_dir);
+	put("shown.conf", text);
+	free(text);
+	EXPECT_TRUE(load("shown.conf", &e) == NULL);
+	EXPECT_EQ_INT(8, e.n);
+	EXPECT_ERR(&e, "shown.conf", 2, "daemon: rrdcached must be \"\", "
+	    "\"unix:/PATH\", \"/PATH\" or \"HOST[:PORT]\" (got "
+	    "\"unix:/run/rrd.sok\\n;  \")");
+	EXPECT_ERR(&e, "shown.conf", 4, "(got \"ftp://Huy\xE1\xBB\x87n\\t"
+	    "\\\\x\\x1B[2J\")");
+	EXPECT_ERR(&e, "shown.conf", 7, "unknown contact \"i\\rt\"");
+	EXPECT_ERR(&e, "shown.conf", 7, "unknown contact \"\\xC2\\x85\\xFF\"");
+	for (int i = 0; i < e.n; i++)
+		for (const unsigned char *p = (const unsigned char *)e.msg[i];
+		    *p; p++)
+			EXPECT_TRUE(*p >= 0x20 && *p != 0x7f);
+	errs_free(&e);
+
+	text = shown("a\nb\tc\\d\"e \x01\x7f Đ\xC2\x9B\xC3");
+	EXPECT_EQ_STR("a\\nb\\tc\\\\d\"e \\x01\\x7F Đ\\xC2\\x9B\\xC3", text);
+	free(text);
+	return 0;
+}
+
 /* 12. maintenance, meetings and reports times */
 DEF_TEST(times)
 {
@@ -1379,6 +1421,7 @@ main(void)
 	RUN_TEST(probe_errors);
 	RUN_TEST(probe_keys);
 	RUN_TEST(bad_utf8);
+	RUN_TEST(values_shown);
 	RUN_TEST(times);
 	RUN_TEST(timezone_kept);
 	RUN_TEST(inheritance);
