@@ -75,6 +75,8 @@ static const struct {
 #define C_LOSSHI	"#E03131"
 #define C_LOSS_AREA	"#F59F00"
 #define C_DOWNTIME	"#E8595B"
+#define C_JITTER	"#7048E8"
+#define C_JITTER_PEAK	"#D0BFFF"
 /* ports: MRTG's green area for in and line for out, a little calmer */
 #define C_IN		"#40C057"
 #define C_IN_PEAK	"#C3EDCB"
@@ -85,6 +87,19 @@ static const struct {
 #define C_OUT_ERR	"#9C36B5"
 #define C_IN_DISC	"#F08C00"
 #define C_OUT_DISC	"#1C7ED6"
+
+static const char *const kind_name[GK_COUNT] = {
+	[GK_LAT] = "lat",
+	[GK_LOSS] = "loss",
+	[GK_JITTER] = "jitter",
+};
+
+/* The title of a target's graph of each kind. */
+static const int kind_title[GK_COUNT] = {
+	[GK_LAT] = M_G_LATENCY_GRAPH,
+	[GK_LOSS] = M_G_LOSS_GRAPH,
+	[GK_JITTER] = M_G_JITTER_GRAPH,
+};
 
 static const char *const pkind_name[GP_COUNT] = {
 	[GP_TRAFFIC] = "traffic",
@@ -103,6 +118,12 @@ graph_range_seconds(enum graph_range r)
 	return (r >= 0 && r < GR_COUNT) ? ranges[r].seconds : 0;
 }
 
+const char *
+graph_kind_name(enum graph_kind k)
+{
+	return (k >= 0 && k < GK_COUNT) ? kind_name[k] : "?";
+}
+
 void
 graph_file(const char *id, enum graph_kind k, enum graph_range r,
     char *buf, size_t len)
@@ -110,7 +131,7 @@ graph_file(const char *id, enum graph_kind k, enum graph_range r,
 	char safe[128];
 
 	safe_filename(id, safe, sizeof(safe));
-	snprintf(buf, len, "%s-%s-%s.png", safe, k == GK_LOSS ? "loss" : "lat",
+	snprintf(buf, len, "%s-%s-%s.png", safe, graph_kind_name(k),
 	    graph_range_name(r));
 }
 
@@ -453,6 +474,36 @@ loss_args(struct args *a, const struct graph_req *g, const char *rrd)
 }
 
 /*
+ * Jitter in ms (the mean difference between consecutive answers of a
+ * round, daemon/stats.c) with the no-data and down backgrounds; on the
+ * long ranges the peaks the hourly and daily averages hide, from the
+ * MAX archives, as a light area behind the average.
+ */
+static void
+jitter_args(struct args *a, const struct graph_req *g, enum graph_range r,
+    const char *rrd)
+{
+	char *jit = colon_escape(i18n(g->lang, M_G_JITTER_AVG));
+
+	args_add(a, "--vertical-label=ms");
+	args_add(a, "--units-exponent=0");
+	def(a, "jit", rrd, "jitter", "AVERAGE");
+	def(a, "up", rrd, "up", "AVERAGE");
+	args_add(a, "CDEF:jitms=jit,1000,*");
+	background_args(a, g->lang, 1);
+	if (ranges[r].long_cf) {
+		char *peak = colon_escape(i18n(g->lang, M_G_JITTER_PEAK));
+
+		def(a, "jitx", rrd, "jitter", "MAX");
+		args_add(a, "CDEF:jitxms=jitx,1000,*");
+		args_add(a, "AREA:jitxms%s: %s", C_JITTER_PEAK, peak);
+		free(peak);
+	}
+	args_add(a, "LINE1.5:jitms%s: %s\\l", C_JITTER, jit);
+	free(jit);
+}
+
+/*
  * A port's backgrounds: grey without data, red while it was down, a
  * lighter grey while it was switched off (admin down: not a fault).
  * An admin_up that is unknown (a file from before it was kept) counts
@@ -554,8 +605,7 @@ static char *
 title(const struct graph_req *g, enum graph_kind k, enum graph_range r)
 {
 	return xasprintf("%s — %s — %s", g->name,
-	    i18n(g->lang, k == GK_LOSS ? M_G_LOSS_GRAPH : M_G_LATENCY_GRAPH),
-	    i18n(g->lang, M_RANGE_3H + (int)r));
+	    i18n(g->lang, kind_title[k]), i18n(g->lang, M_RANGE_3H + (int)r));
 }
 
 /*
@@ -899,6 +949,8 @@ render_full(const struct graph_req *g, int port, int kind,
 		traffic_args(&a, g, r, rrd);
 	else if (kind == GK_LOSS)
 		loss_args(&a, g, rrd);
+	else if (kind == GK_JITTER)
+		jitter_args(&a, g, r, rrd);
 	else
 		lat_args(&a, g, r, rrd);
 	rc = draw(&a, path);
@@ -912,7 +964,7 @@ int
 graph_render(const struct graph_req *g, enum graph_kind k,
     enum graph_range r, const char *path)
 {
-	if (r < 0 || r >= GR_COUNT)
+	if (r < 0 || r >= GR_COUNT || k < 0 || k >= GK_COUNT)
 		return -1;
 	return render_full(g, 0, k, r, title(g, k, r), path);
 }

@@ -1,7 +1,7 @@
 /*
  * Graphs of a target's RRD, drawn with librrd (rrd_graph_v) into PNG
- * files: a SmokePing-like latency graph, a loss/downtime graph for five
- * ranges, and a small sparkline for the overview.  An instance with a
+ * files: a SmokePing-like latency graph, a loss/downtime graph and a
+ * jitter graph for five ranges, and a small sparkline for the overview.  An instance with a
  * port's values (a switch port: in_octets ... oper_up, admin_up, see
  * daemon/store.h) gets a traffic and an errors graph for each range and
  * a 1-day traffic sparkline.
@@ -21,7 +21,9 @@
 #include <time.h>
 
 enum graph_range { GR_3H, GR_1D, GR_7D, GR_30D, GR_1Y, GR_COUNT };
-enum graph_kind { GK_LAT, GK_LOSS, GK_COUNT };
+/* GK_JITTER only for targets that measure jitter (several answers a
+ * round: ping, tcp); web.c decides which */
+enum graph_kind { GK_LAT, GK_LOSS, GK_JITTER, GK_COUNT };
 enum graph_pkind { GP_TRAFFIC, GP_ERRORS, GP_COUNT };	/* a port's */
 
 struct graph_req {
@@ -40,10 +42,13 @@ const char *graph_range_name(enum graph_range);
 long graph_range_seconds(enum graph_range);
 
 /* File names inside web_dir/g: "ID-lat-3h.png", "ID-loss-1y.png",
- * "ID-spark.png".  `id` is made safe for a file name. */
+ * "ID-jitter-7d.png", "ID-spark.png".  `id` is made safe for a file name. */
 void graph_file(const char *id, enum graph_kind, enum graph_range,
     char *buf, size_t len);
 void graph_spark_file(const char *id, char *buf, size_t len);
+
+/* "lat", "loss", "jitter": the kind's part of the file name. */
+const char *graph_kind_name(enum graph_kind);
 
 /* A port's, inside web_dir/g/ID: "PORT-traffic-1d.png",
  * "PORT-errors-1y.png", "PORT-spark.png".  `port` is made safe for a

@@ -33,6 +33,10 @@ static const char *const catalog[M_COUNT][2] = {
 	[M_RELOADS_EVERY] =	{ "Trang tự tải lại sau mỗi",
 				  "This page reloads every" },
 	[M_JSON_DATA] =		{ "Dữ liệu JSON", "JSON data" },
+	[M_STALE] =		{ "Trang này đã cũ: không có cập nhật nào từ",
+				  "This page is out of date: nothing new since" },
+	[M_STALE_WHY] =		{ "tramond có thể đã dừng, hoặc bộ dựng trang bị treo.",
+				  "tramond may have stopped, or the page renderer is stuck." },
 
 	[M_SUMMARY] =		{ "Tình trạng chung", "Summary" },
 	[M_ALL_UP] =		{ "Tất cả điểm giám sát đều hoạt động bình thường",
@@ -54,6 +58,7 @@ static const char *const catalog[M_COUNT][2] = {
 	[M_SINCE] =		{ "Từ lúc", "Since" },
 	[M_FOR] =		{ "đã", "for" },
 	[M_UPTIME_24H] =	{ "Sẵn sàng 24 giờ", "Uptime 24 h" },
+	[M_UPTIME_7D] =		{ "Sẵn sàng 7 ngày", "Uptime 7 d" },
 	[M_UPTIME_30D] =	{ "Sẵn sàng 30 ngày", "Uptime 30 d" },
 	[M_LAST_ROUND] =	{ "Lần đo gần nhất", "Last measured" },
 	[M_NO_DATA] =		{ "Chưa có dữ liệu", "No data yet" },
@@ -139,6 +144,9 @@ static const char *const catalog[M_COUNT][2] = {
 	[M_G_IN_DISCARDS] =	{ "Loại bỏ vào", "In discards" },
 	[M_G_OUT_DISCARDS] =	{ "Loại bỏ ra", "Out discards" },
 	[M_G_PER_SECOND] =	{ "mỗi giây", "per second" },
+	[M_G_JITTER_GRAPH] =	{ "Độ dao động (jitter)", "Jitter" },
+	[M_G_JITTER_AVG] =	{ "Jitter trung bình", "Jitter (average)" },
+	[M_G_JITTER_PEAK] =	{ "Jitter cao nhất", "Jitter (peak)" },
 
 	[M_A_DOWN] =		{ "MẤT KẾT NỐI", "DOWN" },
 	[M_A_UP] =		{ "ĐÃ KẾT NỐI LẠI", "UP AGAIN" },

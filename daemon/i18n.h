@@ -33,6 +33,8 @@ enum msg {
 	M_UPDATED_AT,
 	M_RELOADS_EVERY,        /* followed by a duration */
 	M_JSON_DATA,
+	M_STALE,                /* followed by the time it was generated */
+	M_STALE_WHY,
 
 	/* overview */
 	M_SUMMARY,
@@ -54,6 +56,7 @@ enum msg {
 	M_SINCE,                /* column head "Since" */
 	M_FOR,                  /* "for" before a duration */
 	M_UPTIME_24H,
+	M_UPTIME_7D,
 	M_UPTIME_30D,
 	M_LAST_ROUND,
 	M_NO_DATA,
@@ -131,6 +134,9 @@ enum msg {
 	M_G_IN_DISCARDS,
 	M_G_OUT_DISCARDS,
 	M_G_PER_SECOND,         /* vertical label of the errors graph */
+	M_G_JITTER_GRAPH,
+	M_G_JITTER_AVG,
+	M_G_JITTER_PEAK,
 
 	/* alerts: subject prefixes, in notify.h's NK_* order */
 	M_A_DOWN,

@@ -124,12 +124,15 @@ flush_rrd(const char *daemon, const char *rrd)
  * Add the seconds the target was up, and the seconds with data, between
  * `start` and `end` from the `up` data source (1 = up, 0 = down).  Rows
  * with no data (NaN: tramond not running, not created yet) do not count.
+ * If `jitter` is given, set it when the "jitter" data source has a value
+ * in that time: only targets with several answers a round measure it.
  */
 static void
 up_seconds(const char *rrd, time_t start, time_t end, double *up_s,
-    double *known_s)
+    double *known_s, int *jitter)
 {
 	unsigned long step = 1, nds = 0, rows, up = (unsigned long)-1;
+	unsigned long jit = (unsigned long)-1;
 	char **names = NULL;
 	rrd_value_t *data = NULL;
 
@@ -140,9 +143,12 @@ up_seconds(const char *rrd, time_t start, time_t end, double *up_s,
 		rrd_clear_error();
 		return;
 	}
-	for (unsigned long i = 0; i < nds; i++)
+	for (unsigned long i = 0; i < nds; i++) {
 		if (strcmp(names[i], "up") == 0)
 			up = i;
+		if (jitter && strcmp(names[i], "jitter") == 0)
+			jit = i;
+	}
 	rows = step ? (unsigned long)(end - start) / step : 0;
 	for (unsigned long r = 0; up != (unsigned long)-1 && r < rows; r++) {
 		double v = data[r * nds + up];
@@ -151,6 +157,8 @@ up_seconds(const char *rrd, time_t start, time_t end, double *up_s,
 			*up_s += v * (double)step;
 			*known_s += (double)step;
 		}
+		if (jit != (unsigned long)-1 && isfinite(data[r * nds + jit]))
+			*jitter = 1;
 	}
 	for (unsigned long i = 0; i < nds; i++)
 		rrd_freemem(names[i]);
@@ -162,17 +170,19 @@ up_seconds(const char *rrd, time_t start, time_t end, double *up_s,
  * Share of known time the target answered over `seconds` before `end`,
  * in percent; NAN if there is no data at all.  The last two days come
  * from the one-step archive and the rest from a coarser one, so a target
- * monitored for an hour already has a 30-day figure.
+ * monitored for an hour already has a 30-day figure.  `jitter`: as in
+ * up_seconds(), over the same time.
  */
 static double
-uptime_pct(const char *rrd, time_t end, long seconds)
+uptime_pct(const char *rrd, time_t end, long seconds, int *jitter)
 {
 	double up_s = 0, known_s = 0;
 	long fine = seconds < FINE_SPAN ? seconds : FINE_SPAN;
 
-	up_seconds(rrd, end - fine, end, &up_s, &known_s);
+	up_seconds(rrd, end - fine, end, &up_s, &known_s, jitter);
 	if (seconds > fine)
-		up_seconds(rrd, end - seconds, end - fine, &up_s, &known_s);
+		up_seconds(rrd, end - seconds, end - fine, &up_s, &known_s,
+		    jitter);
 	if (known_s == 0)
 		return NAN;
 	return 100.0 * up_s / known_s;
@@ -199,15 +209,19 @@ gather(const struct web_snapshot *s)
 
 		info[i].port = xcalloc(ninst ? ninst : 1,
 		    sizeof(*info[i].port));
-		info[i].uptime_24h = info[i].uptime_30d = NAN;
+		info[i].uptime_24h = info[i].uptime_7d = NAN;
+		info[i].uptime_30d = NAN;
 		/* no file, nothing to read (and rrdcached would answer
 		 * "No such file" to the flush) */
 		if (!rrd_exists(rrd))
 			continue;
 		flush_rrd(s->rrdcached, rrd);
-		info[i].uptime_24h = uptime_pct(rrd, s->generated, 86400);
+		info[i].uptime_24h = uptime_pct(rrd, s->generated, 86400,
+		    NULL);
+		info[i].uptime_7d = uptime_pct(rrd, s->generated, 7L * 86400,
+		    NULL);
 		info[i].uptime_30d = uptime_pct(rrd, s->generated,
-		    30L * 86400);
+		    30L * 86400, &info[i].jitter);
 	}
 	return info;
 }
@@ -330,6 +344,8 @@ status_json(const struct web_snapshot *s, const struct web_info *info)
 		    jnum(have ? t->last.jitter * 1e3 : NAN, 3));
 		json_object_set_new(o, "uptime_24h_pct",
 		    jnum(info[i].uptime_24h, 3));
+		json_object_set_new(o, "uptime_7d_pct",
+		    jnum(info[i].uptime_7d, 3));
 		json_object_set_new(o, "uptime_30d_pct",
 		    jnum(info[i].uptime_30d, 3));
 		/* why the last round failed or was over a threshold */
@@ -406,7 +422,9 @@ mtime_of(const char *path)
 	return stat(path, &sb) == 0 ? sb.st_mtime : 0;
 }
 
-/* Draw the graphs that are due, note which exist. */
+/* Draw the graphs that are due, note which exist.  A target that
+ * measures no jitter (one answer a round) has no jitter graphs: one
+ * left from before is removed, so the page does not show it. */
 static void
 draw_graphs(const struct web_snapshot *s, size_t i, const char *gdir,
     time_t now, struct web_info *info)
@@ -423,7 +441,10 @@ draw_graphs(const struct web_snapshot *s, size_t i, const char *gdir,
 		for (int k = 0; k < GK_COUNT; k++) {
 			graph_file(t->id, k, r, file, sizeof(file));
 			path = xasprintf("%s/%s", gdir, file);
-			if (graph_due(path, r, now))
+			if (k == GK_JITTER && !info->jitter) {
+				if (unlink(path) == -1 && errno != ENOENT)
+					log_warn("web: %s", path);
+			} else if (graph_due(path, r, now))
 				graph_render(&g, k, r, path);
 			info->graph[k][r] = mtime_of(path);
 			free(path);
@@ -660,15 +681,14 @@ ends_with(const char *s, const char *suffix)
 static size_t
 graph_id_len(const char *name)
 {
-	static const char *const kinds[] = { "-lat-", "-loss-" };
 	char suffix[32];
 
 	if (ends_with(name, "-spark.png"))
 		return strlen(name) - strlen("-spark.png");
-	for (size_t k = 0; k < nitems(kinds); k++)
+	for (int k = 0; k < GK_COUNT; k++)
 		for (int r = 0; r < GR_COUNT; r++) {
-			snprintf(suffix, sizeof(suffix), "%s%s.png", kinds[k],
-			    graph_range_name(r));
+			snprintf(suffix, sizeof(suffix), "-%s-%s.png",
+			    graph_kind_name(k), graph_range_name(r));
 			if (ends_with(name, suffix))
 				return strlen(name) - strlen(suffix);
 		}

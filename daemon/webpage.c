@@ -502,6 +502,41 @@ find_instance(const struct web_target *t, const char *name)
 
 /* --- frame */
 
+/*
+ * The page shown may be older than it looks: tramond stopped, or the
+ * renderer is stuck, while nginx (or the browser's meta refresh) keeps
+ * serving the last file.  Only the viewer's clock can tell, so a tiny
+ * script shows the warning once the page is older than three refreshes,
+ * checking again every 10 s; without JavaScript the "updated at" time
+ * in the header still tells.  The script is constant text (the times
+ * are attributes), so a Content-Security-Policy could allow it by hash.
+ */
+#define STALE_REFRESHES	3
+#define STALE_SCRIPT \
+	"(function(){var e=document.getElementById(\"stale\");" \
+	"function c(){if(Date.now()/1e3-e.getAttribute(\"data-generated\")>" \
+	"+e.getAttribute(\"data-after\"))e.hidden=false}" \
+	"c();setInterval(c,1e4)})();"
+
+static void time_tag(struct buf *, int, time_t);
+
+static void
+stale_warning(struct buf *b, const struct web_snapshot *s)
+{
+	int lang = s->language;
+
+	/* no refresh: the page is not meant to be kept up to date */
+	if (s->refresh <= 0)
+		return;
+	buf_printf(b, "<p class=\"stale\" id=\"stale\" role=\"alert\" hidden "
+	    "data-generated=\"%lld\" data-after=\"%d\"><span class=\"sym\" "
+	    "aria-hidden=\"true\">⚠</span> %s ", (long long)s->generated,
+	    STALE_REFRESHES * s->refresh, i18n(lang, M_STALE));
+	time_tag(b, lang, s->generated);
+	buf_printf(b, ". %s</p>\n<script>" STALE_SCRIPT "</script>\n",
+	    i18n(lang, M_STALE_WHY));
+}
+
 /* `title` is HTML already (escaped by the caller). */
 static void
 page_head(struct buf *b, const struct web_snapshot *s, const char *title,
@@ -545,6 +580,7 @@ page_head(struct buf *b, const struct web_snapshot *s, const char *title,
 	buf_printf(b, "<p class=\"updated\">%s ", i18n(lang, M_UPDATED_AT));
 	time_tag(b, lang, s->generated);
 	buf_add(b, "</p>\n</div></header>\n<main class=\"wrap\">\n");
+	stale_warning(b, s);
 }
 
 static void
@@ -819,6 +855,9 @@ target_row(struct buf *b, const struct web_snapshot *s, size_t i,
 	cell_open(b, "num", lang, M_UPTIME_24H);
 	fmt_uptime(lang, info[i].uptime_24h, v, sizeof(v));
 	buf_printf(b, "%s</td>", v);
+	cell_open(b, "num", lang, M_UPTIME_7D);
+	fmt_uptime(lang, info[i].uptime_7d, v, sizeof(v));
+	buf_printf(b, "%s</td>", v);
 	cell_open(b, "num", lang, M_UPTIME_30D);
 	fmt_uptime(lang, info[i].uptime_30d, v, sizeof(v));
 	buf_printf(b, "%s</td>", v);
@@ -870,11 +909,12 @@ group_table(struct buf *b, const struct web_snapshot *s, const char *group,
 	    "</th><th class=\"num c-rtt\">%s</th><th class=\"num c-loss\">%s"
 	    "</th><th class=\"num c-jitter\">%s</th><th class=\"c-since\">%s"
 	    "</th><th class=\"num c-up\">%s</th><th class=\"num c-up\">%s"
-	    "</th><th class=\"c-spark\">%s</th>",
+	    "</th><th class=\"num c-up\">%s</th><th class=\"c-spark\">%s"
+	    "</th>",
 	    i18n(lang, M_STATE), i18n(lang, M_TARGET), i18n(lang, M_LATENCY),
 	    i18n(lang, M_LOSS), i18n(lang, M_JITTER), i18n(lang, M_SINCE),
-	    i18n(lang, M_UPTIME_24H), i18n(lang, M_UPTIME_30D),
-	    i18n(lang, M_RANGE_3H));
+	    i18n(lang, M_UPTIME_24H), i18n(lang, M_UPTIME_7D),
+	    i18n(lang, M_UPTIME_30D), i18n(lang, M_RANGE_3H));
 	buf_add(b, "</tr></thead>\n<tbody>\n");
 	for (size_t k = 0; k < n; k++)
 		target_row(b, s, o[k].idx, info);
@@ -1446,6 +1486,9 @@ facts(struct buf *b, const struct web_snapshot *s, size_t i,
 	fact(b, lang, M_UPTIME_24H);
 	fmt_uptime(lang, info[i].uptime_24h, v, sizeof(v));
 	buf_printf(b, "%s</dd></div>\n", v);
+	fact(b, lang, M_UPTIME_7D);
+	fmt_uptime(lang, info[i].uptime_7d, v, sizeof(v));
+	buf_printf(b, "%s</dd></div>\n", v);
 	fact(b, lang, M_UPTIME_30D);
 	fmt_uptime(lang, info[i].uptime_30d, v, sizeof(v));
 	buf_printf(b, "%s</dd></div>\n", v);
@@ -1634,6 +1677,13 @@ ports_table(struct buf *b, const struct web_snapshot *s, size_t i,
 	buf_add(b, "</tbody>\n</table>\n</section>\n");
 }
 
+/* In graph.h's GK_* order. */
+static const int kind_alt[GK_COUNT] = {
+	[GK_LAT] = M_G_LATENCY_GRAPH,
+	[GK_LOSS] = M_G_LOSS_GRAPH,
+	[GK_JITTER] = M_G_JITTER_GRAPH,
+};
+
 static void
 graph_img(struct buf *b, const struct web_target *t, enum graph_kind k,
     enum graph_range r, time_t mtime, int lang)
@@ -1648,8 +1698,7 @@ graph_img(struct buf *b, const struct web_target *t, enum graph_kind k,
 	buf_url(b, file);
 	buf_printf(b, "?v=%lld\" width=\"680\" height=\"240\" loading=\"lazy\" "
 	    "alt=\"", (long long)mtime);
-	buf_add(b, i18n(lang, k == GK_LOSS ? M_G_LOSS_GRAPH :
-	    M_G_LATENCY_GRAPH));
+	buf_add(b, i18n(lang, kind_alt[k]));
 	buf_add(b, ", ");
 	buf_add(b, i18n(lang, M_RANGE_3H + (int)r));
 	buf_add(b, "\"></a>");
@@ -1669,7 +1718,11 @@ graphs(struct buf *b, const struct web_snapshot *s, size_t i,
 		    i18n(lang, M_RANGE_3H + r));
 	buf_add(b, "</nav>\n");
 	for (int r = 0; r < GR_COUNT; r++) {
-		if (!info[i].graph[GK_LAT][r] && !info[i].graph[GK_LOSS][r])
+		int some = 0;
+
+		for (int k = 0; k < GK_COUNT; k++)
+			some |= info[i].graph[k][r] != 0;
+		if (!some)
 			continue;
 		any = 1;
 		buf_printf(b, "<figure id=\"r-%s\">\n<figcaption>%s</figcaption>"

@@ -40,7 +40,9 @@ struct web_pinfo {
 
 /* What the renderer found out about a target, beside the snapshot. */
 struct web_info {
-	double uptime_24h, uptime_30d;      /* percent; NAN = no data */
+	double uptime_24h, uptime_7d, uptime_30d; /* percent; NAN = no data */
+	int jitter;                         /* jitter measured in 30 days:
+	                                     * it gets jitter graphs */
 	time_t graph[GK_COUNT][GR_COUNT];   /* PNG mtime; 0 = no graph */
 	time_t spark;                       /* likewise for the sparkline */
 	struct web_pinfo *port;             /* one per instance (inst[]) */

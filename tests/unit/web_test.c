@@ -722,6 +722,31 @@ check_png(const char *dir, const char *name, unsigned w, unsigned h)
 
 static char *webdir_vi, *webdir_en;
 
+/* The only script in a page is the stale warning's (no name from the
+ * configuration ever becomes one). */
+static void
+only_stale_script(const char *html)
+{
+	const char *p = html ? strstr(html, "<script") : NULL;
+
+	if (p == NULL) {
+		FAIL_HERE("%s", "no stale warning script");
+		return;
+	}
+	EXPECT_TRUE(strncmp(p, "<script>(function(){var e=document."
+	    "getElementById(\"stale\");", 53) == 0);
+	EXPECT_TRUE(strstr(p + 1, "<script") == NULL);
+	EXPECT_TRUE(strstr(html, "<script>alert") == NULL);
+}
+
+/* A target measures jitter (so has jitter graphs) if it has an RRD and
+ * is not the switch, whose one answer a round gives none. */
+static int
+has_jitter(size_t i)
+{
+	return tdefs[i].has_rrd && i != SWITCH_IDX;
+}
+
 /* --- tests */
 
 DEF_TEST(i18n_catalog)
@@ -905,13 +930,20 @@ DEF_TEST(render_vi)
 		char *a = path_in(g, "gone-lat-3h.png");
 		char *b = path_in(t, "gone.html");
 		char *c = path_in(g, "README");
+		char *d = path_in(g, "gone-jitter-30d.png");
+		/* a target that measures no jitter keeps no jitter graph */
+		char *e = path_in(g, "core-sw-jitter-1d.png");
 
 		file_replace(a, "x", 1, 0);
 		file_replace(b, "x", 1, 0);
 		file_replace(c, "x", 1, 0);
+		file_replace(d, "x", 1, 0);
+		file_replace(e, "x", 1, 0);
 		free(a);
 		free(b);
 		free(c);
+		free(d);
+		free(e);
 	}
 
 	web_render(snapshot(LANG_VI, webdir_vi, t_end));
@@ -930,6 +962,8 @@ DEF_TEST(render_vi)
 	}
 	EXPECT_TRUE(!exists(webdir_vi, "t/gone.html"));
 	EXPECT_TRUE(!exists(webdir_vi, "g/gone-lat-3h.png"));
+	EXPECT_TRUE(!exists(webdir_vi, "g/gone-jitter-30d.png"));
+	EXPECT_TRUE(!exists(webdir_vi, "g/core-sw-jitter-1d.png"));
 	EXPECT_TRUE(exists(webdir_vi, "g/README"));
 
 	/* every range of every target with an RRD */
@@ -940,10 +974,11 @@ DEF_TEST(render_vi)
 
 				graph_file(tdefs[i].id, k, r, f, sizeof(f));
 				rel = xasprintf("g/%s", f);
-				if (tdefs[i].has_rrd)
+				if (k == GK_JITTER ? has_jitter(i) :
+				    tdefs[i].has_rrd)
 					check_png(webdir_vi, rel, 680, 240);
 				else if (exists(webdir_vi, rel))
-					FAIL_HERE("%s without an RRD", rel);
+					FAIL_HERE("%s should not be", rel);
 				free(rel);
 			}
 	check_png(webdir_vi, "g/wan-spark.png", 120, 28);
@@ -956,7 +991,21 @@ DEF_TEST(render_vi)
 	EXPECT_CONTAINS(html, "name=\"viewport\"");
 	EXPECT_CONTAINS(html, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; "
 	    "&quot;x&quot;");
-	EXPECT_TRUE(strstr(html, "<script") == NULL);
+	only_stale_script(html);
+	/* the stale warning: hidden until the script finds the page older
+	 * than 3 x web_refresh; the time it was made, in words */
+	{
+		char *want = xasprintf("<p class=\"stale\" id=\"stale\" "
+		    "role=\"alert\" hidden data-generated=\"%lld\" "
+		    "data-after=\"180\">", (long long)t_end);
+
+		EXPECT_CONTAINS(html, want);
+		free(want);
+	}
+	EXPECT_CONTAINS(html, "Trang này đã cũ: không có cập nhật nào từ "
+	    "<time datetime=");
+	EXPECT_CONTAINS(html, "tramond có thể đã dừng");
+	EXPECT_CONTAINS(html, "Sẵn sàng 7 ngày");
 	EXPECT_TRUE(strstr(html, "alert(1)</script>") == NULL);
 	EXPECT_CONTAINS(html, "Huyện Nam Trà My");
 	EXPECT_CONTAINS(html, "Hoạt động");
@@ -1006,10 +1055,38 @@ DEF_TEST(render_vi)
 	EXPECT_CONTAINS(html, "src=\"../g/wan-loss-1y.png?v=");
 	EXPECT_CONTAINS(html, "12 tháng qua");
 	EXPECT_CONTAINS(html, "Sẵn sàng 30 ngày");
+	EXPECT_CONTAINS(html, "Sẵn sàng 7 ngày");
+	/* 30 of 1800 minutes down, all within the last 7 days */
+	EXPECT_CONTAINS(html, "95,00%");
+	only_stale_script(html);
+	/* latency, loss, jitter for every range, in that order */
+	for (int r = 0; r < GR_COUNT; r++) {
+		char *lat = xasprintf("src=\"../g/wan-lat-%s.png?v=",
+		    graph_range_name(r));
+		char *loss = xasprintf("src=\"../g/wan-loss-%s.png?v=",
+		    graph_range_name(r));
+		char *jit = xasprintf("src=\"../g/wan-jitter-%s.png?v=",
+		    graph_range_name(r));
+		const char *pl = strstr(html, lat), *po = strstr(html, loss);
+		const char *pj = strstr(html, jit);
+
+		if (!pl || !po || !pj || !(pl < po && po < pj))
+			FAIL_HERE("range %s: graphs missing or out of order",
+			    graph_range_name(r));
+		free(lat);
+		free(loss);
+		free(jit);
+	}
+	EXPECT_CONTAINS(html, "alt=\"Độ dao động (jitter), 7 ngày qua\"");
+	free(html);
+
+	/* the switch measures no jitter: no jitter graph on its page */
+	html = slurp(webdir_vi, "t/core-sw.html");
+	EXPECT_TRUE(html && strstr(html, "-jitter-") == NULL);
 	free(html);
 
 	html = slurp(webdir_vi, "t/xss.html");
-	EXPECT_TRUE(strstr(html, "<script") == NULL);
+	only_stale_script(html);
 	EXPECT_CONTAINS(html, "src=\"../g/xss-lat-3h.png?v=");
 	free(html);
 
@@ -1050,7 +1127,7 @@ DEF_TEST(status_json)
 		};
 		static const char *const numbers[] = {
 			"rtt_ms", "loss_pct", "jitter_ms", "uptime_24h_pct",
-			"uptime_30d_pct"
+			"uptime_7d_pct", "uptime_30d_pct"
 		};
 		const struct tdef *d = &tdefs[i];
 		json_t *v;
@@ -1087,6 +1164,8 @@ DEF_TEST(status_json)
 			EXPECT_TRUE(json_is_null(json_object_get(o,
 			    "uptime_24h_pct")));
 			EXPECT_TRUE(json_is_null(json_object_get(o,
+			    "uptime_7d_pct")));
+			EXPECT_TRUE(json_is_null(json_object_get(o,
 			    "uptime_30d_pct")));
 		}
 		EXPECT_TRUE(json_object_get(o, "host") != NULL);
@@ -1098,6 +1177,9 @@ DEF_TEST(status_json)
 	    json_object_get(o, "uptime_24h_pct")), .001);
 	EXPECT_NEAR(100.0 * (1800 - 90) / 1800, json_number_value(
 	    json_object_get(o, "uptime_30d_pct")), .001);
+	/* the data are 30 hours old: 7 days see all of it, as 30 do */
+	EXPECT_NEAR(100.0 * (1800 - 90) / 1800, json_number_value(
+	    json_object_get(o, "uptime_7d_pct")), .001);
 	/* portal: 10 minutes down, within the last 24 h */
 	o = json_array_get(arr, 4);
 	EXPECT_NEAR(100.0 * (1440 - 10) / 1440, json_number_value(
@@ -1133,7 +1215,7 @@ DEF_TEST(events_newest_first)
 	EXPECT_CONTAINS(html, "Hệ thống giám sát");
 	EXPECT_CONTAINS(html, "Bắt đầu giám sát");
 	EXPECT_CONTAINS(html, "href=\"t/tra-cang.html\"");
-	EXPECT_TRUE(html && strstr(html, "<script") == NULL);
+	only_stale_script(html);
 	free(html);
 
 	/* a target page lists only its own events */
@@ -1274,8 +1356,17 @@ DEF_TEST(render_en)
 	EXPECT_TRUE(html && strstr(html, "Mất kết nối") == NULL);
 	EXPECT_TRUE(html && strstr(html, "21,2") == NULL);
 	EXPECT_CONTAINS(html, "97.91%");
+	EXPECT_CONTAINS(html, "Uptime 7 d");
+	EXPECT_CONTAINS(html, "This page is out of date: nothing new since ");
+	EXPECT_CONTAINS(html, "tramond may have stopped, or the page "
+	    "renderer is stuck.");
+	free(html);
+	html = slurp(webdir_en, "t/wan.html");
+	EXPECT_CONTAINS(html, "alt=\"Jitter, Last 30 days\"");
+	EXPECT_CONTAINS(html, "This page is out of date");
 	free(html);
 	check_png(webdir_en, "g/wan-lat-7d.png", 680, 240);
+	check_png(webdir_en, "g/wan-jitter-30d.png", 680, 240);
 	return 0;
 }
 
@@ -1322,6 +1413,9 @@ DEF_TEST(render_empty)
 	EXPECT_CONTAINS(html, "Chưa có điểm giám sát nào được cấu hình");
 	EXPECT_CONTAINS(html, "<title>Tổng quan — Giám sát mạng</title>");
 	EXPECT_TRUE(html && strstr(html, "http-equiv") == NULL);
+	/* no refresh, nothing to grow stale */
+	EXPECT_TRUE(html && strstr(html, "<script") == NULL);
+	EXPECT_TRUE(html && strstr(html, "class=\"stale\"") == NULL);
 	free(html);
 	html = slurp(dir, "events.html");
 	EXPECT_CONTAINS(html, "Chưa có sự kiện nào");
