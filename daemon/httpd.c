@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/keyvalq_struct.h>
 
 #include "httpd.h"
@@ -22,11 +24,102 @@
 
 #define TIMEOUT_S 10
 #define MAX_HEADERS (8 * 1024)
+#define MAX_CONNS 64		/* two officers' browsers need a few */
+#define LIFETIME_S 120
 
 static struct {
 	struct evhttp *http;
+	struct evconnlistener *listener;
+	struct event *sweep;
 	char *root;
+	struct bufferevent **conn;	/* open connections, held */
+	int64_t *born;			/* mono_ns() of each */
+	size_t nconn, cap;
+	int paused;			/* not accepting: MAX_CONNS open */
+	unsigned long pauses;		/* for the log: every 100th */
 } H;
+
+/*
+ * Bounded connections.  libevent 2.1's evhttp has no limit of its own
+ * (2.2's evhttp_set_max_connections) and no callback when a connection
+ * goes.  It asks evhttp_set_bevcb() for each new connection's
+ * bufferevent: we make it, keep a reference, and a sweep once a second
+ * lets go of those evhttp has freed (bufferevent_free clears their
+ * callbacks; our reference keeps the memory until we drop it).  At
+ * MAX_CONNS the listener stops accepting; newcomers wait in the
+ * kernel's backlog until a slot is free.
+ *
+ * evhttp's timeout is per read, so a client sending a byte every few
+ * seconds would keep its slot for ever: a connection older than
+ * LIFETIME_S is ended as if the client had gone (browsers open a new
+ * one for their next request).  A flood from the LAN can keep the pages
+ * busy, never the monitoring: at most MAX_CONNS descriptors.
+ */
+static struct bufferevent *
+conn_new(struct event_base *base, void *arg)
+{
+	struct bufferevent *bev;
+
+	(void)arg;
+	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL)
+		return NULL;
+	if (H.nconn == H.cap) {
+		H.cap = H.cap ? H.cap * 2 : MAX_CONNS;
+		H.conn = xreallocarray(H.conn, H.cap, sizeof(*H.conn));
+		H.born = xreallocarray(H.born, H.cap, sizeof(*H.born));
+	}
+	bufferevent_incref(bev);
+	H.conn[H.nconn] = bev;
+	H.born[H.nconn] = mono_ns();
+	if (++H.nconn >= MAX_CONNS && !H.paused && H.listener) {
+		evconnlistener_disable(H.listener);
+		H.paused = 1;
+		if (H.pauses++ % 100 == 0)
+			log_warnx("http: %d connections open; not accepting "
+			    "more until one closes", MAX_CONNS);
+	}
+	return bev;
+}
+
+/* Whether evhttp has let go of it. */
+static int
+conn_freed(struct bufferevent *bev)
+{
+	bufferevent_event_cb ev;
+	bufferevent_data_cb rd, wr;
+	void *arg;
+
+	bufferevent_getcb(bev, &rd, &wr, &ev, &arg);
+	return rd == NULL && wr == NULL && ev == NULL;
+}
+
+static void
+conn_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	int64_t old = mono_ns() - (int64_t)LIFETIME_S * 1000000000;
+	size_t k = 0;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (size_t i = 0; i < H.nconn; i++) {
+		if (conn_freed(H.conn[i])) {
+			bufferevent_decref(H.conn[i]);
+			continue;
+		}
+		if (H.born[i] < old)	/* as if the client had gone */
+			bufferevent_trigger_event(H.conn[i], BEV_EVENT_READING |
+			    BEV_EVENT_EOF, BEV_TRIG_DEFER_CALLBACKS);
+		H.conn[k] = H.conn[i];
+		H.born[k++] = H.born[i];
+	}
+	H.nconn = k;
+	if (H.paused && H.nconn < MAX_CONNS && H.listener) {
+		evconnlistener_enable(H.listener);
+		H.paused = 0;
+	}
+}
 
 static const struct {
 	const char *ext;
@@ -206,6 +299,8 @@ split_listen(const char *listen, char *host, size_t hlen, unsigned *port)
 int
 httpd_open(struct event_base *base, const char *listen, const char *web_dir)
 {
+	struct timeval sweep_tv = { 1, 0 };
+	struct evhttp_bound_socket *bound;
 	char host[256];
 	unsigned port;
 
@@ -221,13 +316,17 @@ httpd_open(struct event_base *base, const char *listen, const char *web_dir)
 	evhttp_set_max_body_size(H.http, 0);
 	evhttp_set_cb(H.http, "/metrics", metrics_cb, NULL);
 	evhttp_set_gencb(H.http, file_cb, NULL);
-	if (evhttp_bind_socket_with_handle(H.http, host, (uint16_t)port) ==
-	    NULL) {
+	evhttp_set_bevcb(H.http, conn_new, NULL);
+	if ((bound = evhttp_bind_socket_with_handle(H.http, host,
+	    (uint16_t)port)) == NULL) {
 		log_warn("http: cannot listen on %s", listen);
 		evhttp_free(H.http);
 		H.http = NULL;
 		return -1;
 	}
+	H.listener = evhttp_bound_socket_get_listener(bound);
+	H.sweep = event_new(base, -1, EV_PERSIST, conn_sweep, NULL);
+	event_add(H.sweep, &sweep_tv);
 	H.root = xstrdup(web_dir);
 	log_info("http: serving %s on http://%s/", web_dir, listen);
 	return 0;
@@ -247,7 +346,12 @@ httpd_close(void)
 {
 	if (H.http == NULL)
 		return;
-	evhttp_free(H.http);
+	event_free(H.sweep);
+	evhttp_free(H.http);	/* every connection too: let go of them */
+	for (size_t i = 0; i < H.nconn; i++)
+		bufferevent_decref(H.conn[i]);
+	free(H.conn);
+	free(H.born);
 	free(H.root);
 	memset(&H, 0, sizeof(H));
 }
