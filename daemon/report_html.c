@@ -152,8 +152,12 @@ html_head(struct buf *b, const struct report *r)
 	char m[16], from[40], to[40], len[24];
 
 	report_fmt_month(r, m, sizeof(m));
+	/* the empty icon: a browser opening the published copy asks no
+	 * /favicon.ico of the server (a 404 in its console) */
 	buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
-	    "<meta charset=\"utf-8\">\n<title>", i18n_code(lang));
+	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\">\n"
+	    "<link rel=\"icon\" href=\"data:,\">\n<title>", i18n_code(lang));
 	buf_html(b, i18n(lang, M_R_TITLE));
 	if (*r->district) {
 		buf_add(b, " – ");

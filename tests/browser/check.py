@@ -13,7 +13,9 @@ a failure too).  Standard library only (no pip on the test machines).
     events DOM STATUS LANG ID CHANGE
     layout DOM W H DOWN [page]
     png FILE W H
-    crawl BASE STATUS
+    crawl BASE STATUS [SAVE_DIR]
+    tidy SAVE_DIR
+    reports DOM STATUS LANG [MONTH]
     http BASE WEB_DIR STATE_DIR DOWN
 
 DOM is chromium's --dump-dom of a page, STATUS the status.json that was
@@ -31,6 +33,7 @@ import json
 import os
 import re
 import struct
+import subprocess
 import sys
 import unicodedata
 import urllib.parse
@@ -43,7 +46,8 @@ WORDS = {
         "up": "Hoạt động", "degraded": "Suy giảm", "down": "Mất kết nối",
         "unreachable": "Không truy cập được", "maintenance": "Bảo trì",
         "unknown": "Chưa rõ", "overview": "Tổng quan", "events": "Sự kiện",
-        "meetings": "Họp trực tuyến",
+        "meetings": "Họp trực tuyến", "reports": "Báo cáo",
+        "month": "Tháng", "files": "Tệp",
         "attention": "Cần chú ý", "total": "Tổng số", "since": "Từ lúc",
         "updated": "Cập nhật lúc", "all_up":
         "Tất cả điểm giám sát đều hoạt động bình thường", "json": "Dữ liệu JSON",
@@ -53,7 +57,8 @@ WORDS = {
         "up": "Up", "degraded": "Degraded", "down": "Down",
         "unreachable": "Unreachable", "maintenance": "Maintenance",
         "unknown": "Unknown", "overview": "Overview", "events": "Events",
-        "meetings": "Meetings",
+        "meetings": "Meetings", "reports": "Reports",
+        "month": "Month", "files": "Files",
         "attention": "Needs attention", "total": "Total", "since": "Since",
         "updated": "Updated at", "all_up": "All targets are up",
         "json": "JSON data", "parent": "Reached through",
@@ -73,8 +78,13 @@ NAMES = {"tra-linh": "Xã Trà Linh", "tra-don2": "Xã Trà Dơn",
          "uplink-viettel": "Đường truyền Viettel"}
 TYPES = {".html": "text/html; charset=utf-8", ".png": "image/png",
          ".css": "text/css; charset=utf-8",
-         ".json": "application/json; charset=utf-8"}
+         ".json": "application/json; charset=utf-8",
+         ".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8",
+         ".txt": "text/plain; charset=utf-8"}
 NBSP = "\u00a0"
+# words only the Vietnamese pages have: none of them on an English page
+# (the district's own names are Vietnamese, these words are not in them)
+VI_ONLY = [w for k, w in WORDS["vi"].items() if k not in ("json",)]
 
 failed = 0
 
@@ -276,10 +286,12 @@ def common_page(doc, st, lang, what):
        "%s: text is clean NFC (no U+FFFD)" % what)
     nav = doc.first("nav", "nav")
     navt = [squash(a.text()) for a in nav.all("a")] if nav else []
-    ok(navt == [w["overview"], w["events"], w["meetings"]],
-       "%s: navigation reads %s / %s / %s" % (what, w["overview"],
-                                              w["events"], w["meetings"]),
+    want = [w["overview"], w["events"], w["meetings"], w["reports"]]
+    ok(navt == want, "%s: navigation reads %s" % (what, " / ".join(want)),
        navt)
+    if lang == "en":
+        vi = [x for x in VI_ONLY if x in text]
+        ok(not vi, "%s: no Vietnamese words on the English page" % what, vi)
     foot = doc.first("footer")
     fl = [a for a in foot.all("a") if a.attrs.get("href", "").endswith(
         "status.json")] if foot else []
@@ -693,7 +705,9 @@ class Refs(html.parser.HTMLParser):
             self.refs.append(("img", a.get("src", "")))
         elif tag == "link" and "href" in a:
             self.refs.append(("link", a["href"]))
-        elif tag in ("script", "iframe", "object", "embed"):
+        elif tag in ("iframe", "object", "embed") or (tag == "script" and
+                                                       "src" in a):
+            # (the inline script of the stale-page warning loads nothing)
             self.refs.append((tag, a.get("src", a.get("data", ""))))
 
 
@@ -719,11 +733,12 @@ class Client:
             c.close()
 
 
-def cmd_crawl(base, status):
+def cmd_crawl(base, status, save=None):
     st = load_json(status)
     cl = Client(base)
     origin = urllib.parse.urlsplit(base)
-    pages = ["/", "/index.html", "/events.html", "/meetings.html"] + [
+    pages = ["/", "/index.html", "/events.html", "/meetings.html",
+             "/reports/index.html"] + [
         "/t/%s.html" % t["id"] for t in st["targets"]]
     queue, seen_pages, fetched, want = list(pages), set(), {}, set()
     linked_from_index, bad, ext, anchors = set(), [], [], []
@@ -751,15 +766,23 @@ def cmd_crawl(base, status):
         p = Refs()
         p.feed(text)
         ids_of[page] = p.ids
+        if save and page != "/":
+            name = page.strip("/").replace("/", "__")
+            with open(os.path.join(save, name), "w", encoding="utf-8") as f:
+                f.write(text)
+            with open(os.path.join(save, "pages.txt"), "a") as f:
+                f.write(page + "\n")
         if '<meta charset="utf-8">' not in text:
             bad.append("%s: no <meta charset=\"utf-8\">" % page)
         for kind, ref in p.refs:
             if kind == "link" and ref.startswith("data:"):
                 continue            # the empty favicon
+            if kind == "img" and ref.startswith("data:image/png;base64,"):
+                continue            # the report's graphs: one file to mail
             u = urllib.parse.urlsplit(urllib.parse.urljoin(
                 base + page.lstrip("/"), ref))
             if (u.scheme, u.netloc) != (origin.scheme, origin.netloc):
-                ext.append("%s: %s %s" % (page, kind, ref))
+                ext.append("%s: %s %s" % (page, kind, ref[:80]))
                 continue
             path = u.path + ("?" + u.query if u.query else "")
             if u.fragment:
@@ -820,6 +843,7 @@ def cmd_crawl(base, status):
                                    ", ".join("%d %s" % (v, k) for k, v in
                                              sorted(counts.items()))),
        bad[:8])
+    print("crawl: pages %s" % " ".join(sorted(seen_pages)))
     ok(counts.get(".png", 0) >= 2 * len(st["targets"]) and
        counts.get(".css") == 1 and counts.get(".json") == 1,
        "crawl: graphs of every target, the stylesheet and status.json",
@@ -829,6 +853,90 @@ def cmd_crawl(base, status):
             if frag not in ids_of.get(path, set())]
     ok(not lost, "crawl: %d in-page anchors all have a target" %
        len(anchors), lost[:5])
+
+
+# --- HTML validity: tidy ------------------------------------------------------
+
+# What tidy 5.6 (Debian 12) does not know of HTML5 yet: valid markup it
+# warns about.  Listed once, in a summary; any other warning per page.
+TIDY_DATED = [
+    r'proprietary attribute "(aria-current|loading|datetime)"',
+    r"missing </div> before <dt>|inserting implicit <dl>|"
+    r"missing </dl> before </div>|missing <dd>",
+    r"trimming empty <span>",
+]
+
+
+def cmd_tidy(save):
+    """Every page the crawl saved, through tidy: errors fail the page,
+    warnings are listed."""
+    with open(os.path.join(save, "pages.txt")) as f:
+        pages = sorted(set(f.read().split()))
+    dated = {}
+    for page in pages:
+        path = os.path.join(save, page.strip("/").replace("/", "__"))
+        try:
+            r = subprocess.run(["tidy", "-q", "-e", "--gnu-emacs", "no",
+                                "--show-warnings", "yes", "-utf8", path],
+                               capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            ok(False, "tidy: %s checked" % page, e)
+            continue
+        lines = [x.strip() for x in r.stderr.splitlines() if x.strip()]
+        errors = [x for x in lines if " - Error: " in x or
+                  x.startswith("Error")]
+        warns = []
+        for x in lines:
+            if " - Warning: " not in x:
+                continue
+            msg = x.split(" - Warning: ", 1)[1]
+            k = next((pat for pat in TIDY_DATED if re.search(pat, msg)),
+                     None)
+            if k:
+                dated[msg] = dated.get(msg, 0) + 1
+            else:
+                warns.append(x)
+        for x in warns[:10]:
+            print("tidy: %s: %s" % (page, x))
+        if len(warns) > 10:
+            print("tidy: %s: %d more warnings" % (page, len(warns) - 10))
+        ok(r.returncode in (0, 1) and not errors,
+           "tidy: %s is valid HTML (%d warnings, %d of them dated)" %
+           (page, len(warns) + sum(1 for x in lines if x not in warns and
+                                   " - Warning: " in x),
+            sum(1 for x in lines if x not in warns and
+                " - Warning: " in x)),
+           "; ".join(errors[:5]) or "tidy exited %d" % r.returncode)
+    for msg, n in sorted(dated.items()):
+        print("tidy: %d x \"%s\" (valid HTML5 tidy 5.6 does not know)" %
+              (n, msg))
+    ok(len(pages) >= 5, "tidy: checked %d pages" % len(pages))
+
+
+# --- reports/index.html -------------------------------------------------------
+
+def cmd_reports(dom, status, lang, month=None):
+    doc, st = load_dom(dom), load_json(status)
+    w = WORDS[lang]
+    common_page(doc, st, lang, "reports")
+    h1 = doc.first("h1")
+    ok(h1 is not None and squash(h1.text()) == w["reports"],
+       "reports: heading \"%s\"" % w["reports"],
+       squash(h1.text()) if h1 else None)
+    ths = [squash(x.text()) for x in doc.all("th")]
+    if month:
+        ok(ths[:2] == [w["month"], w["files"]],
+           "reports: columns %s, %s" % (w["month"], w["files"]), ths)
+        y, m = month.split("-")
+        shown = "%s-%s" % (y, m) if lang == "en" else "%s/%s" % (m, y)
+        rows = [tr for tr in doc.all("tr")
+                if tr.first("td", "when") is not None and
+                squash(tr.first("td", "when").text()) == shown]
+        hrefs = [a.attrs.get("href") for tr in rows for a in tr.all("a")]
+        ok(len(rows) == 1 and "%s.html" % month in hrefs and
+           "%s.pdf" % month in hrefs,
+           "reports: lists %s (%s) with its HTML and PDF" % (month, shown),
+           hrefs)
 
 
 # --- the server's manners ------------------------------------------------------
@@ -953,7 +1061,8 @@ def cmd_http(base, web_dir, state_dir, down):
 COMMANDS = {"gen": (cmd_gen, 1, 1), "overview": (cmd_overview, 4, 5),
             "target": (cmd_target, 5, 6), "events": (cmd_events, 5, 5),
             "layout": (cmd_layout, 4, 5), "png": (cmd_png, 3, 3),
-            "crawl": (cmd_crawl, 2, 2), "http": (cmd_http, 4, 4)}
+            "crawl": (cmd_crawl, 2, 3), "http": (cmd_http, 4, 4),
+            "tidy": (cmd_tidy, 1, 1), "reports": (cmd_reports, 3, 4)}
 
 
 def main():

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """conf.py SRC DST KEY=VALUE...: write DST, the district's configuration
 SRC (conf/tramon.conf) with some settings of its top-level groups
-replaced or added, nothing else: every target, name and comment stays.
+replaced or added, and elements added at the end of its top-level
+lists (LIST+=VALUE), nothing else: every target, name and comment stays.
 
     conf.py conf/tramon.conf t.conf daemon.web_dir=\"/tmp/www\" \
-        defaults.interval=5
+        defaults.interval=5 'targets+={ id = "x"; host = "127.0.0.1"; }'
 
 Each VALUE is libconfig text, put in as it is (strings in quotes).  A
 group named in a KEY that SRC lacks is added at the end.  The browser
@@ -61,9 +62,12 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     src, dst = sys.argv[1], sys.argv[2]
-    want = {}
+    want, append = {}, {}
     for arg in sys.argv[3:]:
         key, sep, val = arg.partition("=")
+        if sep and key.endswith("+") and "." not in key:
+            append.setdefault(key[:-1], []).append(val)
+            continue
         group, dot, name = key.partition(".")
         if not sep or not dot or not group or not name:
             sys.exit("conf.py: want GROUP.KEY=VALUE, got %r" % arg)
@@ -77,6 +81,12 @@ def main():
         kind, val, start, _ = toks[i]
         if kind == "name" and i + 1 < len(toks) and toks[i + 1][1] in "=:":
             end = value_end(toks, i + 2)
+            if val in append and toks[i + 2][1] == "(":
+                c = end - 1 if toks[end - 1][1] == ")" else end - 2
+                last = toks[c - 1]      # after it, the new elements
+                comma = "" if last[1] in "(," else ","
+                edits.append((last[3], last[3], comma + "\n  " + ",\n  "
+                              .join(append.pop(val))))
             if val in want and toks[i + 2][1] == "{":
                 keys = want.pop(val)
                 j = i + 3
@@ -97,6 +107,8 @@ def main():
             i = end
             continue
         i += 1
+    if append:
+        sys.exit("conf.py: %s has no list %s" % (src, ", ".join(append)))
     for start, end, rep in sorted(edits, reverse=True):
         text = text[:start] + rep + text[end:]
     for group, keys in want.items():

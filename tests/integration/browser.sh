@@ -9,25 +9,41 @@
 # against the status.json served with them: the district, every target
 # in Vietnamese, the cut ones "Mất kết nối" in the attention panel, the
 # counts; the layout on a desktop and on a phone; every link and image;
-# English after a reload; the server's refusals (traversal, symlinks,
-# methods); and the pages after the sites come back.
+# every page the crawl reaches (targets, a switch's ports, events,
+# meetings, reports and a month's report published by tramonctl) valid
+# for tidy and loaded in chromium, driven through the DevTools protocol,
+# without a console error or a failed request; a target whose name is
+# markup (HOSTILE) shown as text, nothing run; English pages after a
+# reload; the server's refusals (traversal, symlinks, methods); and the
+# pages after the sites come back.
 #
-# Screenshots (1280x900 and a 360x800 phone) are kept in $TEST_TMP and,
-# if TRAMON_ARTIFACTS names a directory, copied there for a human.
-# The assertions themselves are in tests/browser/check.py.
+# Screenshots (1280x900 and a 360x800 phone) are kept in
+# $TRAMON_ARTIFACTS, by default $top_builddir/test-artifacts/browser/,
+# for a human to look at.  The assertions themselves are in
+# tests/browser/check.py (pages, crawl, tidy) and tests/browser/cdp.py
+# (what chromium's console would show).
 #
 # shellcheck source=../lib.sh
 . "$top_srcdir/tests/lib.sh"
 
 need_root
-need_cmd chromium ip fping flock timeout
+need_cmd chromium ip fping flock timeout tidy
 CHROMIUM=$(command -v chromium)
 CHECK=$top_srcdir/tests/browser/check.py
+CDP=$top_srcdir/tests/browser/cdp.py
 LAYOUT=$top_srcdir/tests/browser/layout.html
 DOWN=tra-nam,uplink-viettel	# what the test cuts off
 CONF=$TEST_TMP/tramon.conf
 WEB=$TEST_TMP/www
 SHOTS=$TEST_TMP/screenshots
+ARTIFACTS=${TRAMON_ARTIFACTS:-$top_builddir/test-artifacts/browser}
+SAVED=$TEST_TMP/pages		# the crawl's copy of every page, for tidy
+# a target named in markup, on 127.0.0.1: its name must stay text
+HOSTILE='<script>alert(1)</script> & "x"'
+HOSTILE_CONF='{ id = "hostile"; name = "<script>alert(1)</script> & \"x\"";
+    group = "<b>Kiểm thử</b>"; type = "ping"; host = "127.0.0.1";
+    count = 3; }'
+MONTH=$(date +%Y-%m)		# the month tramonctl publishes
 PORT=$(free_port)
 BASE=http://127.0.0.1:$PORT/
 T0=$(date +%s)
@@ -51,7 +67,7 @@ write_conf() {
 	    "daemon.language=\"$1\"" 'daemon.web_refresh=5' \
 	    'defaults.interval=5' 'defaults.count=5' 'defaults.timeout=2.0' \
 	    'defaults.down_after=2' 'defaults.up_after=1' \
-	    "defaults.ca_file=\"$(lab ca)\"" ||
+	    "defaults.ca_file=\"$(lab ca)\"" "targets+=$HOSTILE_CONF" ||
 	    hard_error "cannot write $CONF"
 }
 
@@ -113,9 +129,14 @@ dump_page() {
 
 # checks CMD ARGS...: run check.py, count its PASS/FAIL lines
 checks() {
+	tally "$PYTHON" "$CHECK" "$@"
+}
+
+# tally PROGRAM ARGS...: run it, count its PASS/FAIL lines
+tally() {
 	local line rc=0 out
 
-	out=$("$PYTHON" "$CHECK" "$@" 2>&1) || rc=$?
+	out=$("$@" 2>&1) || rc=$?
 	while IFS= read -r line; do
 		case $line in
 		"PASS "*)	pass "${line#PASS }" ;;
@@ -124,7 +145,15 @@ checks() {
 		*)		echo "# $line" ;;
 		esac
 	done <<<"$out"
-	[ "$rc" -le 1 ] || [ "$rc" = 3 ] || fail "check.py $1 exited $rc"
+	[ "$rc" -le 1 ] || [ "$rc" = 3 ] || fail "${*: -3} ... exited $rc"
+}
+
+# console JOBS: cdp.py on the jobs ("PATH W H [SHOT] [hostile]" lines,
+# PATH under BASE): console, requests, images, scripts of each page
+console() {
+	sed "s|^/*|$BASE|" "$1" >"$1.url"
+	tally timeout -k 5 400 "$PYTHON" "$CDP" "$CHROMIUM" "$SHOTS" \
+	    "$HOSTILE" <"$1.url"
 }
 
 # page NAME URL CHECK ARGS...: dump URL, then run check.py CHECK on it
@@ -180,8 +209,11 @@ tramond_start "$CONF"
 check "the built-in server answers /status.json" \
     wait_for 30 fetch status.json "$TEST_TMP/status.now.json"
 check "status.json: every target measured, up" wait_for 60 status_test \
-    'len(d["targets"]) == 20 and all(x["last_round"] and x["state"] in
+    'len(d["targets"]) == 21 and all(x["last_round"] and x["state"] in
     ("up", "degraded") for x in d["targets"])'
+# built meanwhile, in tramond's worker
+check "tramonctl report --publish --month $MONTH --no-mail" \
+    tramonctl -c "$CONF" report --publish --month "$MONTH" --no-mail
 
 # --- two sites cut off ----------------------------------------------------------
 
@@ -212,9 +244,43 @@ shot t/tra-nam.html 360 800 tra-nam-360x800
 shot meetings.html 1280 900 meetings-1280x900
 shot meetings.html 360 800 meetings-360x800
 
+check "reports/$MONTH.html and .pdf published" wait_for 120 \
+    test -s "$WEB/reports/$MONTH.html" -a -s "$WEB/reports/$MONTH.pdf"
+check "reports/index.html lists $MONTH" wait_for 30 \
+    grep -q "href=\"$MONTH.pdf\"" "$WEB/reports/index.html"
+page reports reports/index.html reports vi "$MONTH"
+
+mkdir -p "$SAVED"
 fetch status.json "$TEST_TMP/crawl.json" || fail "fetch status.json"
-checks crawl "$BASE" "$TEST_TMP/crawl.json"
+checks crawl "$BASE" "$TEST_TMP/crawl.json" "$SAVED"
+checks tidy "$SAVED"
 checks http "$BASE" "$WEB" "$TEST_TMP/state" "$DOWN"
+
+# every page in chromium; a switch, a port and the reports on both screens
+SWITCH=/t/core-sw.html
+PORTPAGE=$(grep -m1 -e '^/t/core-sw/p-.*\.html$' "$SAVED/pages.txt" ||
+    grep -m1 '^/t/core-sw/.*\.html$' "$SAVED/pages.txt")
+check "the crawl reached a port page of core-sw ($PORTPAGE)" \
+    test -n "$PORTPAGE"
+{
+	grep -v -x -e /reports/index.html -e "$SWITCH" -e /t/hostile.html \
+	    -e "${PORTPAGE:-/nothing}" "$SAVED/pages.txt" | sed 's/$/ 1280 900/'
+	for wh in "360 800" "1280 900"; do
+		echo "/reports/index.html $wh reports-${wh/ /x}"
+		echo "$SWITCH $wh switch-${wh/ /x}"
+		[ -z "$PORTPAGE" ] || echo "$PORTPAGE $wh port-${wh/ /x}"
+		echo "/t/hostile.html $wh hostile-${wh/ /x} hostile"
+	done
+	echo "/index.html 360 800 - hostile"
+	echo "/events.html 1280 900 - hostile"
+} >"$TEST_TMP/console.jobs"
+console "$TEST_TMP/console.jobs"
+for png in "$SHOTS"/{reports,switch,port,hostile}-*.png; do
+	[ -e "$png" ] || continue
+	wh=${png##*-}
+	wh=${wh%.png}
+	checks png "$png" "${wh%x*}" "${wh#*x}"
+done
 echo "# Vietnamese checks done after $(($(date +%s) - T0)) s"
 
 # --- the same in English, after a reload ------------------------------------------
@@ -222,7 +288,12 @@ echo "# Vietnamese checks done after $(($(date +%s) - T0)) s"
 if check "SIGHUP with language = \"en\" renders English pages" \
     reload_lang en; then
 	page index-en "" overview en "$DOWN" 5
+	page tra-nam-en t/tra-nam.html target en tra-nam wan \
+	    "up>down;unknown>*"
+	page events-en events.html events en tra-nam "up>down;unknown>*"
+	page reports-en reports/index.html reports en "$MONTH"
 	shot "" 1280 900 index-en-1280x900
+	shot t/tra-nam.html 360 800 tra-nam-en-360x800
 fi
 check "SIGHUP with language = \"vi\" renders Vietnamese again" \
     reload_lang vi
@@ -249,10 +320,12 @@ rc=0
 tramond_stop || rc=$?
 check "tramond exits 0 on SIGTERM" test "$rc" = 0
 
-if [ -n "${TRAMON_ARTIFACTS:-}" ]; then
-	mkdir -p "$TRAMON_ARTIFACTS" &&
-	    cp "$SHOTS"/*.png "$TRAMON_ARTIFACTS"/ &&
-	    echo "# screenshots in $TRAMON_ARTIFACTS"
+# kept for a human (the temp dir goes); the last run's, not older ones
+if mkdir -p "$ARTIFACTS" && rm -f "$ARTIFACTS"/*.png &&
+    cp "$SHOTS"/*.png "$ARTIFACTS"/; then
+	echo "# $(ls "$SHOTS"/*.png | wc -l) screenshots in $ARTIFACTS"
+else
+	fail "screenshots copied to $ARTIFACTS"
 fi
 echo "# done after $(($(date +%s) - T0)) s"
 summary
