@@ -535,6 +535,43 @@ snmp_reason_vi(const char *why, char *buf, size_t len)
 	return 0;
 }
 
+/* The http probe's words (plugins/http/http.c) in Vietnamese; 0 if
+ * `why` is none of them. */
+static int
+http_reason_vi(const char *why, char *buf, size_t len)
+{
+	static const char soon[] = "certificate expires in ";
+	static const char gone[] = "certificate expired on ";
+	static const char text[] = "expected text not found (";
+	unsigned days;
+	int n = -1;
+
+	if (strncmp(why, soon, sizeof(soon) - 1) == 0) {
+		const char *rest = why + sizeof(soon) - 1;
+
+		if (sscanf(rest, "%u days (%n", &days, &n) == 1 && n > 0)
+			snprintf(buf, len, "chứng chỉ hết hạn sau %u ngày (%s",
+			    days, rest + n);
+		else if (strncmp(rest, "less than a day (", 17) == 0)
+			snprintf(buf, len, "chứng chỉ hết hạn trong chưa tới "
+			    "một ngày (%s", rest + 17);
+		else
+			return 0;
+		return 1;
+	}
+	if (strncmp(why, gone, sizeof(gone) - 1) == 0) {
+		snprintf(buf, len, "chứng chỉ đã hết hạn ngày %s",
+		    why + sizeof(gone) - 1);
+		return 1;
+	}
+	if (strncmp(why, text, sizeof(text) - 1) == 0) {
+		snprintf(buf, len, "không thấy nội dung cần có (%s",
+		    why + sizeof(text) - 1);
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Reasons come from the state machine and the probes in English, which
  * is what the journal keeps; people read them in their language.  Known
@@ -587,6 +624,8 @@ i18n_reason(int lang, const char *why, char *buf, size_t len)
 			    limits[i].unit);
 			return;
 		}
+	if (vi && http_reason_vi(why, buf, len))
+		return;
 	if (vi && strncmp(why, "cannot resolve ", 15) == 0) {
 		snprintf(buf, len, "không phân giải được tên %s", why + 15);
 		return;

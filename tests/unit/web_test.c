@@ -827,6 +827,23 @@ DEF_TEST(i18n_reasons)
 	i18n_reason(LANG_VI, "cannot resolve portal.example", buf,
 	    sizeof(buf));
 	EXPECT_EQ_STR("không phân giải được tên portal.example", buf);
+	/* the http probe's */
+	i18n_reason(LANG_VI, "certificate expires in 10 days (2026-12-07)",
+	    buf, sizeof(buf));
+	EXPECT_EQ_STR("chứng chỉ hết hạn sau 10 ngày (2026-12-07)", buf);
+	i18n_reason(LANG_VI, "certificate expires in less than a day "
+	    "(2026-12-07)", buf, sizeof(buf));
+	EXPECT_EQ_STR("chứng chỉ hết hạn trong chưa tới một ngày "
+	    "(2026-12-07)", buf);
+	i18n_reason(LANG_VI, "certificate expired on 2026-11-20", buf,
+	    sizeof(buf));
+	EXPECT_EQ_STR("chứng chỉ đã hết hạn ngày 2026-11-20", buf);
+	i18n_reason(LANG_VI, "expected text not found (HTTP 200 OK)", buf,
+	    sizeof(buf));
+	EXPECT_EQ_STR("không thấy nội dung cần có (HTTP 200 OK)", buf);
+	i18n_reason(LANG_EN, "certificate expires in 10 days (2026-12-07)",
+	    buf, sizeof(buf));
+	EXPECT_EQ_STR("certificate expires in 10 days (2026-12-07)", buf);
 	/* an unknown text is shown as it is */
 	i18n_reason(LANG_VI, "Operation not permitted", buf, sizeof(buf));
 	EXPECT_EQ_STR("Operation not permitted", buf);
