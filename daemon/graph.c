@@ -852,9 +852,12 @@ draw_child(struct args *a, const char *path, char *err, size_t errlen)
 }
 
 /* The fallback: rrd_graph_v into memory, then replace `path`. */
+static struct log_limit draw_lim;	/* under graph_lock */
+
 static int
 draw_inprocess(struct args *a, const char *path)
 {
+	unsigned long dropped;
 	rrd_info_t *info, *p;
 	int rc = -1;
 
@@ -872,10 +875,11 @@ draw_inprocess(struct args *a, const char *path)
 	if (p == NULL || p->value.u_blo.size == 0)
 		log_warnx("graph %s: no image", path);
 	else if (file_replace(path, p->value.u_blo.ptr, p->value.u_blo.size,
-	    0) == -1)
-		log_warn("graph %s", path);
-	else
+	    0) == 0)
 		rc = 0;
+	else if (log_limited(&draw_lim, 600, &dropped))
+		log_warn("graph %s (%lu failed graphs before it not logged)",
+		    path, dropped);
 	rrd_info_free(info);
 	return rc;
 }
@@ -883,6 +887,7 @@ draw_inprocess(struct args *a, const char *path)
 static int
 draw(struct args *a, const char *path)
 {
+	unsigned long dropped;
 	char err[512] = "";
 	int rc = -2;
 
@@ -905,8 +910,10 @@ draw(struct args *a, const char *path)
 	}
 	if (rc == -2)
 		rc = draw_inprocess(a, path);
-	else if (rc != 0)
-		log_warnx("graph %s: %s", path, err);
+	else if (rc != 0 && log_limited(&draw_lim, 600, &dropped))
+		/* a full disk fails every graph of every render */
+		log_warnx("graph %s: %s (%lu failed graphs before it not "
+		    "logged)", path, err, dropped);
 	pthread_mutex_unlock(&graph_lock);
 	return rc == 0 ? 0 : -1;
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "util.h"
 
 static int log_stderr = 1;
 static int log_level = LOG_INFO;
@@ -163,4 +164,19 @@ fatalx(const char *fmt, ...)
 	log_vmsg(LOG_CRIT, fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+int
+log_limited(struct log_limit *l, int interval_s, unsigned long *dropped)
+{
+	long long now = mono_ns();
+
+	if (now < l->next) {
+		l->dropped++;
+		return 0;
+	}
+	*dropped = l->dropped;
+	l->dropped = 0;
+	l->next = now + (long long)interval_s * 1000000000LL;
+	return 1;
 }

@@ -25,6 +25,22 @@ void log_debug(const char *fmt, ...) PRINTF(1, 2);
 void fatal(const char *fmt, ...) PRINTF(1, 2) __attribute__((noreturn));
 void fatalx(const char *fmt, ...) PRINTF(1, 2) __attribute__((noreturn));
 
+/*
+ * A message that can repeat every round (a full disk: every page, every
+ * graph) is logged at most once per `interval_s` seconds per limiter;
+ * the next one says how many were left out.  Not thread-safe: one
+ * limiter per thread (or under the caller's lock).
+ *
+ *	static struct log_limit lim;
+ *	if (log_limited(&lim, 600, &dropped))
+ *		log_warn("web: %s (%lu like it not logged)", path, dropped);
+ */
+struct log_limit {
+	long long next;         /* mono_ns() before which nothing is said */
+	unsigned long dropped;
+};
+int log_limited(struct log_limit *, int interval_s, unsigned long *dropped);
+
 /* Map "debug" | "info" | "warning" | "error" to a priority, or -1. */
 int log_level_parse(const char *name);
 

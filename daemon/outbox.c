@@ -356,7 +356,8 @@ sync_dir(const char *dir)
 
 /* Worker: write tmp, fdatasync, rename over path.  0 or errno. */
 static int
-put_file(const char *path, const char *tmp, const char *text, size_t len)
+put_file_as(const char *path, const char *tmp, const char *text, size_t len,
+    int durable)
 {
 	int fd, err = 0;
 
@@ -373,7 +374,7 @@ put_file(const char *path, const char *tmp, const char *text, size_t len)
 			len -= (size_t)n;
 		}
 	}
-	if (err == 0 && fdatasync(fd) == -1)
+	if (err == 0 && durable && fdatasync(fd) == -1)
 		err = errno;
 	if (close(fd) == -1 && err == 0)
 		err = errno;
@@ -382,6 +383,33 @@ put_file(const char *path, const char *tmp, const char *text, size_t len)
 	if (err)
 		unlink(tmp);
 	return err;
+}
+
+static int
+put_file(const char *path, const char *tmp, const char *text, size_t len)
+{
+	return put_file_as(path, tmp, text, len, 1);
+}
+
+/*
+ * A new item's file, written at once on the loop, without a flush (a
+ * small write into the page cache): a notice is journaled just before
+ * its item is queued, and a tramond killed before the worker's turn
+ * would leave the notice said and its mail never sent.  The worker then
+ * writes it again, flushed, and syncs the directory: nothing is
+ * delivered before that.  A failure here is left to the worker's write.
+ */
+static void
+write_now(struct outbox_item *it)
+{
+	char *path = item_path(O.dir, it), *tmp = tmp_of(path), *text;
+	size_t len;
+
+	if ((text = encode(item_json(it), &len)) != NULL)
+		(void)put_file_as(path, tmp, text, len, 0);
+	free(text);
+	free(tmp);
+	free(path);
 }
 
 static int
@@ -933,6 +961,7 @@ item_add(const char *contact, const char *channel, const char *kind,
 		}
 	}
 	item_link(it);
+	write_now(it);
 	mark_dirty(it);
 
 	if (coalesce)

@@ -333,6 +333,7 @@ main(int argc, char *argv[])
 	const char **needed, *optarg_path;
 	char *assets, *pdir, *abs_path;
 	int ch, check_only = 0;
+	unsigned n;
 
 	optarg_path = DEFAULT_CONF;
 	while ((ch = getopt(argc, argv, "c:dfn")) != -1) {
@@ -407,6 +408,11 @@ main(int argc, char *argv[])
 		fatalx("cannot write the pid file %s", D.pidpath);
 	if (D.uid != (uid_t)-1 && fchown(D.pidfd, D.uid, D.gid) == -1)
 		log_warn("chown %s", D.pidpath);
+	/* the only tramond now: what a killed one left half-written goes */
+	if ((n = remove_leftovers(conf->state_dir, 0) +
+	    remove_leftovers(conf->web_dir, 2)) > 0)
+		log_info("removed %u temporary file(s) left by a tramond that "
+		    "was killed", n);
 
 	needed = needed_types(conf);
 	if (probe_init_all(D.base, needed) == -1)

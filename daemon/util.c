@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -289,4 +290,49 @@ tz_leave(struct tz_save *z)
 	free(z->old);
 	z->old = NULL;
 	z->switched = 0;
+}
+
+/* "NAME.tmp.PID", file_replace()'s, of a process that is not this one. */
+static int
+is_leftover(const char *name)
+{
+	const char *t = strstr(name, ".tmp.");
+	char *end;
+	long pid;
+
+	if (t == NULL || t == name)
+		return 0;
+	errno = 0;
+	pid = strtol(t + 5, &end, 10);
+	return errno == 0 && end != t + 5 && *end == '\0' && pid > 0 &&
+	    pid != (long)getpid();
+}
+
+unsigned
+remove_leftovers(const char *dir, int depth)
+{
+	unsigned n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char *path;
+		struct stat sb;
+
+		if (de->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (lstat(path, &sb) == 0) {
+			if (S_ISDIR(sb.st_mode) && depth > 0)
+				n += remove_leftovers(path, depth - 1);
+			else if (S_ISREG(sb.st_mode) &&
+			    is_leftover(de->d_name) && unlink(path) == 0)
+				n++;
+		}
+		free(path);
+	}
+	closedir(d);
+	return n;
 }

@@ -54,6 +54,11 @@ int mkdir_p(const char *path, mode_t mode);
 /* Read a whole file (NUL-terminated); NULL and errno on failure. */
 char *file_read(const char *path, size_t *len);
 
+/* Remove the temporary files file_replace() of an earlier process left
+ * in `dir` (killed between write and rename), `depth` levels down.
+ * Returns how many. */
+unsigned remove_leftovers(const char *dir, int depth);
+
 /* Make `name` safe as one path component: keeps [A-Za-z0-9._-],
  * replaces anything else with '_', never "." or "..".  */
 void safe_filename(const char *name, char *out, size_t len);

@@ -381,8 +381,14 @@ web_status_json(const struct web_snapshot *s)
 static int
 write_file(const char *path, const char *data, size_t len)
 {
+	static struct log_limit lim;	/* the worker thread's */
+	unsigned long dropped;
+
 	if (file_replace(path, data, len, 0) == -1) {
-		log_warn("web: %s", path);
+		/* a full disk fails every page of every render */
+		if (log_limited(&lim, 600, &dropped))
+			log_warn("web: %s (%lu failed page writes before it "
+			    "not logged)", path, dropped);
 		return -1;
 	}
 	return 0;
