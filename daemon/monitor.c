@@ -1139,7 +1139,8 @@ monitor_metrics(void)
 			    M.st[i].state == (enum tstate)st);
 		}
 	buf_printf(&b, "# HELP tramon_ping_rtt_seconds Round-trip time of the "
-	    "last round.\n# TYPE tramon_ping_rtt_seconds gauge\n");
+	    "last round (quantile 0: the minimum, 1: the maximum).\n"
+	    "# TYPE tramon_ping_rtt_seconds summary\n");
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct round_stats *l = &M.st[i].last;
 		const struct {

@@ -28,6 +28,16 @@ out=$("$TRAMOND" -n -c "$TEST_TMP/tramon.conf" 2>&1)
 check "the shipped example is valid (exit 0)" [ $? = 0 ]
 check "and has the district's 20 targets" grep -q "(20 targets)" <<<"$out"
 
+# The Prometheus examples shipped beside it (promtool: Debian's prometheus)
+if command -v promtool >/dev/null; then
+	check "conf/prometheus.yml is a valid scrape configuration" \
+	    promtool check config "$top_srcdir/conf/prometheus.yml"
+	check "conf/tramon-alerts.yml are valid rules" \
+	    promtool check rules "$top_srcdir/conf/tramon-alerts.yml"
+else
+	echo "# promtool missing (tests/deps.sh installs prometheus): not checked"
+fi
+
 for bad in bad-syntax bad-keys bad-types bad-range bad-dup bad-id bad-refs \
     bad-cycle bad-plugin bad-probe bad-utf8 bad-times include-syntax \
     include-missing; do

@@ -107,6 +107,10 @@ check "/metrics: closed in state down" \
     grep -q '^tramon_target_state{target="closed",state="down"} 1$' "$TEST_TMP/metrics"
 check "/metrics: lo4 median rtt" \
     grep -Eq '^tramon_ping_rtt_seconds\{target="lo4",quantile="0.5"\} 0\.0' "$TEST_TMP/metrics"
+if command -v promtool >/dev/null; then
+	check "/metrics passes promtool check metrics (a real parser, lint)" \
+	    sh -c "promtool check metrics <'$TEST_TMP/metrics'"
+fi
 code=$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "http://127.0.0.1:$PORT/../state/state.json")
 check "no path out of web_dir ($code)" [ "$code" = 404 ]
 check "the name is escaped on the page" grep -q 'Loopback &lt;b&gt;v4&lt;/b&gt;' "$TEST_TMP/www/index.html"
