@@ -1140,6 +1140,28 @@ load_daemon(struct loader *ld)
 /* ------------------------------------------------------------------ */
 /* smtp = { ... } */
 
+/*
+ * The SMTP password is tramond's alone: a file everyone may read, or its
+ * group may rewrite, is refused (tramond -n, start, reload), not merely
+ * warned about.  A file that cannot be stat'ed is left to the reader,
+ * which says why when it reads it.
+ */
+static void
+check_secret_mode(struct loader *ld, const config_setting_t *g,
+    const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return;
+	if (st.st_mode & S_IRWXO)
+		report_at(ld, g, "smtp: password_file %s is open to everyone "
+		    "(chmod o-rwx %s)", path, path);
+	else if (st.st_mode & S_IWGRP)
+		report_at(ld, g, "smtp: password_file %s is writable by its "
+		    "group (chmod g-w %s)", path, path);
+}
+
 static void
 load_smtp(struct loader *ld)
 {
@@ -1183,6 +1205,7 @@ load_smtp(struct loader *ld)
 	if (get_str(&sc, "password_file", &s) == 1 && *s) {
 		free(m->password_file);
 		m->password_file = resolve(ld, s);
+		check_secret_mode(ld, g, m->password_file);
 	}
 	if (*m->username && !*m->password_file)
 		report_at(ld, g, "smtp: username needs a password_file");

@@ -861,6 +861,48 @@ DEF_TEST(values_shown)
 	return 0;
 }
 
+/* The SMTP password file: refused when others may read it or its group
+ * may write it; 0600 and 0640 are fine. */
+DEF_TEST(password_file_mode)
+{
+	static const struct {
+		mode_t mode;
+		const char *problem;    /* NULL: accepted */
+	} modes[] = {
+		{ 0600, NULL }, { 0640, NULL }, { 0400, NULL },
+		{ 0644, "is open to everyone (chmod o-rwx" },
+		{ 0604, "is open to everyone" },
+		{ 0660, "is writable by its group (chmod g-w" },
+	};
+	struct errs e;
+	struct conf *c;
+	char *text, *pass = xstrdup(tpath("smtp.pass"));
+
+	put("smtp.pass", "mat-khau\n");
+	text = xasprintf("daemon = { plugin_dir = \"%s\"; };\n"
+	    "smtp = { url = \"smtp://127.0.0.1:25\"; username = \"u\";\n"
+	    "  password_file = \"%s\"; from = \"a@example.gov.vn\"; };\n"
+	    "targets = ( { id = \"wan\"; type = \"ping\"; "
+	    "host = \"198.18.1.1\"; } );\n", plugin_dir, pass);
+	put("pass.conf", text);
+	free(text);
+	for (size_t i = 0; i < nitems(modes); i++) {
+		chmod(pass, modes[i].mode);
+		c = load("pass.conf", &e);
+		if (modes[i].problem == NULL) {
+			EXPECT_TRUE(c != NULL);
+			EXPECT_EQ_INT(0, e.n);
+		} else {
+			EXPECT_TRUE(c == NULL);
+			EXPECT_ERR(&e, "pass.conf", 2, modes[i].problem);
+		}
+		conf_free(c);
+		errs_free(&e);
+	}
+	free(pass);
+	return 0;
+}
+
 /* 12. maintenance, meetings and reports times */
 DEF_TEST(times)
 {
@@ -1422,6 +1464,7 @@ main(void)
 	RUN_TEST(probe_keys);
 	RUN_TEST(bad_utf8);
 	RUN_TEST(values_shown);
+	RUN_TEST(password_file_mode);
 	RUN_TEST(times);
 	RUN_TEST(timezone_kept);
 	RUN_TEST(inheritance);
