@@ -81,6 +81,8 @@ static const char *const catalog[M_COUNT][2] = {
 	[M_TIME] =		{ "Thời gian", "Time" },
 	[M_CHANGE] =		{ "Thay đổi", "Change" },
 	[M_NO_EVENTS] =		{ "Chưa có sự kiện nào", "No events yet" },
+	[M_EVENTS_BY_MONTH] =	{ "Theo tháng", "By month" },
+	[M_EVENTS_OF_MONTH] =	{ "Sự kiện tháng %s", "Events of %s" },
 	[M_EV_START] =		{ "Bắt đầu giám sát (tramond khởi động)",
 				  "Monitoring started (tramond)" },
 	[M_EV_STOP] =		{ "Ngừng giám sát (tramond dừng)",

@@ -80,6 +80,8 @@ enum msg {
 	M_TIME,
 	M_CHANGE,
 	M_NO_EVENTS,
+	M_EVENTS_BY_MONTH,      /* the months' pages, a list follows */
+	M_EVENTS_OF_MONTH,      /* "%s" the month */
 	M_EV_START,
 	M_EV_STOP,
 	M_EV_CUT,               /* the monitor's own way out cut */

@@ -69,32 +69,30 @@ monitor_conf(void)
 
 /* ---- recent events (for the pages) ---- */
 
-static void
-web_event_clear(struct web_event *e)
+/* The ring's next slot, emptied: the oldest event goes. */
+static struct web_event *
+ring_next(void)
 {
-	free(e->target_id);
-	free(e->target_name);
-	free(e->event);
-	free(e->instance);
-	free(e->why);
-	memset(e, 0, sizeof(*e));
+	struct web_event *e = &M.recent[M.head];
+
+	web_event_clear(e);
+	M.head = (M.head + 1) % RECENT_EVENTS;
+	if (M.nrecent < RECENT_EVENTS)
+		M.nrecent++;
+	return e;
 }
 
 static struct web_event *
 remember_new(time_t at, const char *event, const char *id,
     const char *name, const char *why)
 {
-	struct web_event *e = &M.recent[M.head];
+	struct web_event *e = ring_next();
 
-	web_event_clear(e);
 	e->at = at;
 	e->event = xstrdup(event);
 	e->target_id = id ? xstrdup(id) : NULL;
 	e->target_name = name ? xstrdup(name) : NULL;
 	e->why = why && *why ? xstrdup(why) : NULL;
-	M.head = (M.head + 1) % RECENT_EVENTS;
-	if (M.nrecent < RECENT_EVENTS)
-		M.nrecent++;
 	return e;
 }
 
@@ -168,17 +166,22 @@ replay_one(int i, const char *event, json_t *ev, time_t ts)
 	    "target", i, "kind", kind, "at", (json_int_t)when));
 }
 
+static const char *
+name_of(const char *id, void *arg)
+{
+	int i = conf_target_index(M.conf, id);
+
+	(void)arg;
+	return i >= 0 ? M.conf->targets[i].pub.name : NULL;
+}
+
 static int
 seed_one(void *arg, json_t *ev, unsigned lineno)
 {
 	const char *event = json_string_value(json_object_get(ev, "event"));
 	const char *id = json_string_value(json_object_get(ev, "target"));
-	const char *from = json_string_value(json_object_get(ev, "from"));
-	const char *to = json_string_value(json_object_get(ev, "to"));
-	const char *why = json_string_value(json_object_get(ev, "reason"));
-	const char *inst = json_string_value(json_object_get(ev, "instance"));
 	json_int_t ts = json_integer_value(json_object_get(ev, "ts"));
-	const char *name;
+	struct web_event e;
 	int i;
 
 	(void)arg;
@@ -186,25 +189,10 @@ seed_one(void *arg, json_t *ev, unsigned lineno)
 	if (event == NULL || ts <= 0)
 		return 0;
 	i = id ? conf_target_index(M.conf, id) : -1;
-	name = i >= 0 ? M.conf->targets[i].pub.name : id;
 	if ((i >= 0 || strcmp(event, "way_out") == 0) && ts > M.saved_at)
 		replay_one(i, event, ev, (time_t)ts);
-	if (strcmp(event, "state") == 0 && id && from && to)
-		remember((time_t)ts, event, id, name,
-		    tstate_parse(from) < 0 ? TS_UNKNOWN : tstate_parse(from),
-		    tstate_parse(to) < 0 ? TS_UNKNOWN : tstate_parse(to), why);
-	else if (strcmp(event, "start") == 0 || strcmp(event, "stop") == 0)
-		remember((time_t)ts, event, NULL, NULL, 0, 0, NULL);
-	else if (strcmp(event, "way_out") == 0) {
-		const char *a = json_string_value(json_object_get(ev,
-		    "action"));
-
-		if (a && (strcmp(a, "cut") == 0 || strcmp(a, "reconnected") ==
-		    0))
-			remember((time_t)ts, a, NULL, NULL, 0, 0, NULL);
-	}
-	else if (id && strcmp(event, "reload") != 0)
-		remember_event((time_t)ts, event, id, name, inst, why);
+	if (web_event_from_journal(ev, name_of, NULL, &e))
+		*ring_next() = e;	/* moved */
 	return 0;
 }
 
@@ -471,6 +459,7 @@ snapshot(void)
 	s->district = xstrdup(c->name);
 	s->language = c->language;
 	s->web_dir = xstrdup(c->web_dir);
+	s->state_dir = xstrdup(c->state_dir);
 	s->rrdcached = xstrdup(c->rrdcached);
 	s->refresh = c->web_refresh;
 	s->reports_monthly = c->reports.monthly;

@@ -17,6 +17,7 @@
 
 #include "conf.h"
 #include "graph.h"
+#include "journal.h"
 #include "log.h"
 #include "util.h"
 #include "web.h"
@@ -61,19 +62,68 @@ target_free(struct web_target *t)
 }
 
 void
+web_event_clear(struct web_event *e)
+{
+	free(e->target_id);
+	free(e->target_name);
+	free(e->event);
+	free(e->instance);
+	free(e->why);
+	memset(e, 0, sizeof(*e));
+}
+
+int
+web_event_from_journal(json_t *ev, const char *(*name_of)(const char *id,
+    void *arg), void *arg, struct web_event *e)
+{
+	const char *event = json_string_value(json_object_get(ev, "event"));
+	const char *id = json_string_value(json_object_get(ev, "target"));
+	const char *from = json_string_value(json_object_get(ev, "from"));
+	const char *to = json_string_value(json_object_get(ev, "to"));
+	const char *why = json_string_value(json_object_get(ev, "reason"));
+	const char *inst = json_string_value(json_object_get(ev, "instance"));
+	const char *act = json_string_value(json_object_get(ev, "action"));
+	json_int_t ts = json_integer_value(json_object_get(ev, "ts"));
+	const char *name = NULL;
+
+	memset(e, 0, sizeof(*e));
+	if (event == NULL || ts <= 0)
+		return 0;
+	if (strcmp(event, "state") == 0 && id && from && to) {
+		e->from = tstate_parse(from) < 0 ? TS_UNKNOWN :
+		    (enum tstate)tstate_parse(from);
+		e->to = tstate_parse(to) < 0 ? TS_UNKNOWN :
+		    (enum tstate)tstate_parse(to);
+	} else if (strcmp(event, "start") == 0 || strcmp(event, "stop") == 0)
+		id = why = NULL;
+	else if (strcmp(event, "way_out") == 0 && act &&
+	    (strcmp(act, "cut") == 0 || strcmp(act, "reconnected") == 0)) {
+		event = act;	/* the monitor's own: no target */
+		id = why = NULL;
+	} else if (id == NULL || strcmp(event, "reload") == 0 ||
+	    strcmp(event, "way_out") == 0)
+		return 0;
+	else
+		e->instance = inst ? xstrdup(inst) : NULL;
+	if (id)
+		name = name_of ? name_of(id, arg) : NULL;
+	e->at = (time_t)ts;
+	e->event = xstrdup(event);
+	e->target_id = id ? xstrdup(id) : NULL;
+	e->target_name = id ? xstrdup(name ? name : id) : NULL;
+	e->why = why && *why ? xstrdup(why) : NULL;
+	return 1;
+}
+
+void
 web_snapshot_free(struct web_snapshot *s)
 {
 	if (s == NULL)
 		return;
 	for (size_t i = 0; i < s->ntargets; i++)
 		target_free(&s->targets[i]);
-	for (size_t i = 0; i < s->nevents; i++) {
-		free(s->events[i].target_id);
-		free(s->events[i].target_name);
-		free(s->events[i].event);
-		free(s->events[i].instance);
-		free(s->events[i].why);
-	}
+	for (size_t i = 0; i < s->nevents; i++)
+		web_event_clear(&s->events[i]);
 	for (size_t i = 0; i < s->nmeetings; i++) {
 		free(s->meetings[i].name);
 		json_decref(s->meetings[i].last);
@@ -83,6 +133,7 @@ web_snapshot_free(struct web_snapshot *s)
 	free(s->events);
 	free(s->district);
 	free(s->web_dir);
+	free(s->state_dir);
 	free(s->rrdcached);
 	free(s);
 }
@@ -922,12 +973,128 @@ write_reports_index(const struct web_snapshot *s)
 	free(dir);
 }
 
+/* ---- the events, month by month, from the journal ---- */
+
+#define MONTH_REDRAW_S 300	/* the current month's page, at most */
+
+static int
+month_cmp(const void *a, const void *b)
+{
+	const struct web_month *x = a, *y = b;
+	int kx = x->year * 12 + x->month, ky = y->year * 12 + y->month;
+
+	return ky < kx ? -1 : ky > kx;	/* newest first */
+}
+
+/* The months state_dir/journal/ holds (YYYY-MM.jsonl), newest first. */
+static struct web_month *
+journal_months(const char *state_dir, size_t *np)
+{
+	char *dir = xasprintf("%s/journal", state_dir);
+	struct web_month *v = NULL;
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	*np = 0;
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return NULL;
+	}
+	while ((de = readdir(d)) != NULL) {
+		int y, m, off = 0;
+
+		if (sscanf(de->d_name, "%4d-%2d.jsonl%n", &y, &m, &off) != 2 ||
+		    off != 13 || de->d_name[off] != '\0' || m < 1 || m > 12)
+			continue;
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		v[n].year = y;
+		v[n++].month = m;
+	}
+	closedir(d);
+	free(dir);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), month_cmp);
+	*np = n;
+	return v;
+}
+
+struct month_read {
+	const struct web_snapshot *s;
+	struct web_event *ev;
+	size_t n;
+};
+
+static const char *
+snapshot_name(const char *id, void *arg)
+{
+	const struct web_snapshot *s = arg;
+
+	for (size_t i = 0; i < s->ntargets; i++)
+		if (strcmp(s->targets[i].id, id) == 0)
+			return s->targets[i].name;
+	return NULL;	/* removed since: its id */
+}
+
+static int
+month_one(void *arg, json_t *ev, unsigned lineno)
+{
+	struct month_read *mr = arg;
+	struct web_event e;
+
+	(void)lineno;
+	if (web_event_from_journal(ev, snapshot_name, (void *)mr->s, &e)) {
+		mr->ev = xreallocarray(mr->ev, mr->n + 1, sizeof(*mr->ev));
+		mr->ev[mr->n++] = e;
+	}
+	return 0;
+}
+
+/* events-YYYY-MM.html, again when its journal changed since (the
+ * current month's at most every MONTH_REDRAW_S). */
+static void
+write_event_month(const struct web_snapshot *s, const struct web_month *m,
+    const struct web_month *months, size_t nmonths, time_t now)
+{
+	char *jpath = xasprintf("%s/journal/%04d-%02d.jsonl", s->state_dir,
+	    m->year, m->month);
+	char *path = xasprintf("%s/events-%04d-%02d.html", s->web_dir,
+	    m->year, m->month);
+	struct stat js, ps;
+	struct month_read mr = { s, NULL, 0 };
+	struct web_snapshot ms;
+	unsigned skipped;
+	struct buf b;
+
+	if (stat(jpath, &js) == -1 || (stat(path, &ps) == 0 &&
+	    (ps.st_mtime >= js.st_mtime || now - ps.st_mtime <
+	    MONTH_REDRAW_S)))
+		goto out;
+	if (journal_read(jpath, month_one, &mr, &skipped) == -1)
+		goto out;
+	ms = *s;		/* the page's own events, the rest shared */
+	ms.events = mr.ev;
+	ms.nevents = mr.n;
+	buf_init(&b);
+	webpage_events_month(&b, &ms, m, months, nmonths);
+	write_file(path, b.p, b.len);
+	buf_free(&b);
+out:
+	for (size_t i = 0; i < mr.n; i++)
+		web_event_clear(&mr.ev[i]);
+	free(mr.ev);
+	free(jpath);
+	free(path);
+}
+
 static void
 write_pages(const struct web_snapshot *s, const struct web_info *info,
     const char *tdir)
 {
 	struct buf b;
 	char safe[128], *path, *json;
+	struct web_month *months;
+	size_t nmonths = 0;
 
 	json = status_json(s, info);
 	path = xasprintf("%s/status.json", s->web_dir);
@@ -948,8 +1115,12 @@ write_pages(const struct web_snapshot *s, const struct web_info *info,
 		buf_free(&b);
 	}
 
+	months = s->state_dir ? journal_months(s->state_dir, &nmonths) : NULL;
+	for (size_t k = 0; k < nmonths; k++)
+		write_event_month(s, &months[k], months, nmonths, time(NULL));
 	buf_init(&b);
-	webpage_events(&b, s);
+	webpage_events(&b, s, months, nmonths);
+	free(months);
 	path = xasprintf("%s/events.html", s->web_dir);
 	write_file(path, b.p, b.len);
 	free(path);

@@ -65,6 +65,13 @@ struct web_event {
 	char *why;                /* NULL if none */
 };
 
+/* The journal line `ev` as the events pages show it, into *e (to
+ * web_event_clear()); `name_of` gives a target id's name (NULL, or
+ * returning NULL: the id).  0 if the pages do not show it. */
+int web_event_from_journal(json_t *ev, const char *(*name_of)(const char *id,
+    void *arg), void *arg, struct web_event *);
+void web_event_clear(struct web_event *);
+
 /* A scheduled meeting (meetings.html). */
 struct web_meeting {
 	char *name;
@@ -91,8 +98,14 @@ struct web_snapshot {
 	size_t nevents;
 	struct web_meeting *meetings; /* in configuration order */
 	size_t nmeetings;
+	char *state_dir;          /* for the journal's months */
 	int reports_monthly;      /* reports.monthly */
 	int reports_time;         /* reports.time, minutes after midnight */
+};
+
+/* A month of the journal: its events page, events-YYYY-MM.html. */
+struct web_month {
+	int year, month;
 };
 
 /* A month in web_dir/reports/: which of its files are there. */

@@ -1097,6 +1097,33 @@ event_row(struct buf *b, const struct web_snapshot *s,
 	buf_add(b, "</td></tr>\n");
 }
 
+static void
+month_text(struct buf *b, int lang, int year, int month)
+{
+	if (lang == LANG_EN)
+		buf_printf(b, "%04d-%02d", year, month);
+	else
+		buf_printf(b, "%02d/%04d", month, year);
+}
+
+/* A row naming the month when the (newest first) list enters a new one. */
+static void
+month_heading(struct buf *b, int lang, time_t at, int *prev)
+{
+	struct tm tm;
+	int key;
+
+	if (localtime_r(&at, &tm) == NULL)
+		return;
+	key = (tm.tm_year + 1900) * 12 + tm.tm_mon;
+	if (key == *prev)
+		return;
+	*prev = key;
+	buf_add(b, "<tr class=\"month\"><th colspan=\"4\" scope=\"rowgroup\">");
+	month_text(b, lang, tm.tm_year + 1900, tm.tm_mon + 1);
+	buf_add(b, "</th></tr>\n");
+}
+
 /* The newest `max` events, of target `only_id` (NULL: all) and of its
  * instance `only_inst` (NULL: all); links lead through `dir` to t/. */
 static void
@@ -1106,6 +1133,7 @@ events_table(struct buf *b, const struct web_snapshot *s, const char *dir,
 	int lang = s->language;
 	const struct web_event **ev = sorted_events(s);
 	size_t shown = 0;
+	int month = -1;
 
 	for (size_t i = 0; i < s->nevents && shown < max; i++) {
 		if (only_id && (ev[i]->target_id == NULL ||
@@ -1124,6 +1152,8 @@ events_table(struct buf *b, const struct web_snapshot *s, const char *dir,
 			    "<tbody>\n", i18n(lang, M_CHANGE),
 			    i18n(lang, M_REASON));
 		}
+		if (only_id == NULL)
+			month_heading(b, lang, ev[i]->at, &month);
 		event_row(b, s, ev[i], dir, only_id == NULL,
 		    only_inst == NULL);
 	}
@@ -1135,15 +1165,63 @@ events_table(struct buf *b, const struct web_snapshot *s, const char *dir,
 	free(ev);
 }
 
+/* Links to the months' pages; `cur` (or NULL) is shown, not linked. */
+static void
+month_links(struct buf *b, int lang, const struct web_month *cur,
+    const struct web_month *v, size_t n)
+{
+	if (n == 0)
+		return;
+	buf_printf(b, "<nav class=\"months\"><h2>%s</h2>\n<p>",
+	    i18n(lang, M_EVENTS_BY_MONTH));
+	for (size_t i = 0; i < n; i++) {
+		int here = cur && cur->year == v[i].year &&
+		    cur->month == v[i].month;
+
+		if (i > 0)
+			buf_add(b, " · ");
+		if (here)
+			buf_add(b, "<strong aria-current=\"page\">");
+		else
+			buf_printf(b, "<a href=\"events-%04d-%02d.html\">",
+			    v[i].year, v[i].month);
+		month_text(b, lang, v[i].year, v[i].month);
+		buf_add(b, here ? "</strong>" : "</a>");
+	}
+	buf_add(b, "</p></nav>\n");
+}
+
 void
-webpage_events(struct buf *b, const struct web_snapshot *s)
+webpage_events(struct buf *b, const struct web_snapshot *s,
+    const struct web_month *months, size_t nmonths)
 {
 	int lang = s->language;
 
 	page_head(b, s, i18n(lang, M_EVENTS), "", 1);
 	buf_printf(b, "<h1>%s</h1>\n", i18n(lang, M_RECENT_EVENTS));
 	events_table(b, s, "t/", NULL, NULL, (size_t)-1);
+	month_links(b, lang, NULL, months, nmonths);
 	page_foot(b, s, "");
+}
+
+void
+webpage_events_month(struct buf *b, const struct web_snapshot *s,
+    const struct web_month *month, const struct web_month *months,
+    size_t nmonths)
+{
+	int lang = s->language;
+	struct buf t;
+
+	buf_init(&t);
+	month_text(&t, lang, month->year, month->month);
+	page_head(b, s, i18n(lang, M_EVENTS), "", 1);
+	buf_add(b, "<h1>");
+	buf_printf(b, i18n(lang, M_EVENTS_OF_MONTH), t.p);
+	buf_add(b, "</h1>\n");
+	events_table(b, s, "t/", NULL, NULL, (size_t)-1);
+	month_links(b, lang, month, months, nmonths);
+	page_foot(b, s, "");
+	buf_free(&t);
 }
 
 /* --- meetings.html */
@@ -1990,10 +2068,7 @@ webpage_reports(struct buf *b, const struct web_snapshot *s,
 		const char *sep = "";
 
 		buf_add(b, "<tr><td class=\"when\">");
-		if (lang == LANG_EN)
-			buf_printf(b, "%04d-%02d", v[i].year, v[i].month);
-		else
-			buf_printf(b, "%02d/%04d", v[i].month, v[i].year);
+		month_text(b, lang, v[i].year, v[i].month);
 		buf_add(b, "</td><td>");
 		for (int k = 0; k < WR_COUNT; k++) {
 			char size[32];

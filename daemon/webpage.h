@@ -56,7 +56,15 @@ void webpage_target(struct buf *, const struct web_snapshot *, size_t i,
 /* The page of instance `k` of target `i` (t/ID/PORT.html). */
 void webpage_port(struct buf *, const struct web_snapshot *, size_t i,
     size_t k, const struct web_info *info);
-void webpage_events(struct buf *, const struct web_snapshot *);
+/* events.html: the recent events under month headings, then links to
+ * the months of the journal (newest first). */
+void webpage_events(struct buf *, const struct web_snapshot *,
+    const struct web_month *, size_t nmonths);
+
+/* events-YYYY-MM.html: every event of that month; `s` carries them (its
+ * events), the rest of it as for the other pages. */
+void webpage_events_month(struct buf *, const struct web_snapshot *,
+    const struct web_month *month, const struct web_month *, size_t nmonths);
 /* meetings.html: each meeting, its next check, its last check's table. */
 void webpage_meetings(struct buf *, const struct web_snapshot *);
 

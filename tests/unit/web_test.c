@@ -1243,6 +1243,78 @@ DEF_TEST(events_newest_first)
 	return 0;
 }
 
+/* The journal's months as pages: events-YYYY-MM.html with every event
+ * of that month (a target removed since shown by its id), links from
+ * events.html, month headings; written again only when its journal
+ * changed. */
+DEF_TEST(events_by_month)
+{
+	char *state = path_in(tmpdir, "state-months"), *jdir, *path, *html;
+	char *web = path_in(tmpdir, "www-months");
+	struct web_snapshot *s;
+	unsigned long before = web_renders();
+	struct timespec oct;
+	FILE *f;
+
+	jdir = xasprintf("%s/journal", state);
+	EXPECT_EQ_INT(0, mkdir_p(jdir, 0755));
+	path = xasprintf("%s/2026-10.jsonl", jdir);
+	f = fopen(path, "w");
+	fputs("{\"time\":\"2026-10-05T08:00:00+07:00\",\"ts\":1791162000,"
+	    "\"event\":\"state\",\"target\":\"wan\",\"from\":\"up\","
+	    "\"to\":\"down\",\"reason\":\"why-october\"}\n"
+	    "{\"time\":\"2026-10-06T09:00:00+07:00\",\"ts\":1791252000,"
+	    "\"event\":\"state\",\"target\":\"gone-target\",\"from\":"
+	    "\"up\",\"to\":\"down\",\"reason\":\"why-removed\"}\n"
+	    "{\"time\":\"2026-10-06T09:05:00+07:00\",\"ts\":1791252300,"
+	    "\"event\":\"alive\"}\n", f);
+	fclose(f);
+	free(path);
+	path = xasprintf("%s/2026-11.jsonl", jdir);
+	f = fopen(path, "w");
+	fputs("{\"time\":\"2026-11-02T10:00:00+07:00\",\"ts\":1793588400,"
+	    "\"event\":\"start\"}\n", f);
+	fclose(f);
+	free(path);
+
+	s = snapshot(LANG_VI, web, t_end);
+	s->state_dir = xstrdup(state);
+	web_render(s);
+	EXPECT_EQ_INT(0, wait_renders(before + 1));
+
+	html = slurp(web, "events-2026-10.html");
+	EXPECT_CONTAINS(html, "Sự kiện tháng 10/2026");
+	EXPECT_CONTAINS(html, "why-october");
+	EXPECT_CONTAINS(html, "href=\"t/wan.html\"");
+	EXPECT_CONTAINS(html, "gone-target");	/* no page: its id */
+	EXPECT_CONTAINS(html, "<strong aria-current=\"page\">10/2026");
+	EXPECT_CONTAINS(html, "href=\"events-2026-11.html\"");
+	EXPECT_TRUE(html && strstr(html, "alive") == NULL);
+	free(html);
+	html = slurp(web, "events-2026-11.html");
+	EXPECT_CONTAINS(html, "Bắt đầu giám sát");
+	free(html);
+	html = slurp(web, "events.html");
+	EXPECT_CONTAINS(html, "<h2>Theo tháng</h2>");
+	EXPECT_CONTAINS(html, "href=\"events-2026-11.html\">11/2026</a> · "
+	    "<a href=\"events-2026-10.html\">10/2026</a>");
+	EXPECT_CONTAINS(html, "<tr class=\"month\"><th colspan=\"4\"");
+	free(html);
+
+	/* a month whose journal did not change is not written again */
+	oct = mtime(web, "events-2026-10.html");
+	before = web_renders();
+	s = snapshot(LANG_VI, web, t_end + 60);
+	s->state_dir = xstrdup(state);
+	web_render(s);
+	EXPECT_EQ_INT(0, wait_renders(before + 1));
+	EXPECT_TRUE(same_time(oct, mtime(web, "events-2026-10.html")));
+	free(jdir);
+	free(state);
+	free(web);
+	return 0;
+}
+
 /* A second render 60 s later: the 3-h graphs are redrawn, the 1-d one
  * (drawn a moment ago) is not due yet and stays untouched. */
 DEF_TEST(second_render_keeps_graphs)
@@ -2118,6 +2190,7 @@ main(void)
 	RUN_TEST(render_vi);
 	RUN_TEST(status_json);
 	RUN_TEST(events_newest_first);
+	RUN_TEST(events_by_month);
 	RUN_TEST(switch_page);
 	RUN_TEST(port_pages);
 	RUN_TEST(switch_status_json);
