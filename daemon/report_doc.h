@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "report.h"
+#include "report_fmt.h"
 
 struct conf;
 
@@ -32,15 +33,5 @@ unsigned char *report_pdf(const struct report *, const struct conf *,
 #define REPORT_GRAPH_H 260
 unsigned char *report_graph(const struct report *, const struct conf *,
     size_t i, size_t *len);
-
-/* The figures of one table row as the documents show them. */
-struct report_cells {
-	char pct[48], mon[24], maint[24], down[24], unr[24], nd[24];
-	char n[16], longest[24], mttr[24], lat[48], loss[48];
-	int below;              /* under reports.sla_pct */
-};
-void report_doc_cells(const struct report *, const struct report_figures *,
-    struct report_cells *);
-
 
 #endif /* TRAMON_REPORT_DOC_H */

@@ -249,23 +249,15 @@ table_print(struct buf *b, struct table *t)
 	table_free(t);
 }
 
-struct cells {
-	char pct[48], mon[24], maint[24], down[24], unr[24], nd[24];
-	char n[16], longest[24], mttr[24], lat[48], loss[48];
-};
-
-static void
-figure_cells(int lang, double sla, const struct report_figures *f,
-    struct cells *c)
+void
+report_fmt_cells(const struct report *r, const struct report_figures *f,
+    struct report_cells *c)
 {
+	int lang = r->language;
 	char num[32];
-	size_t n;
 
 	report_fmt_pct(lang, f->availability, c->pct, sizeof(c->pct));
-	/* the mark has a place of its own, so the figures line up */
-	n = strlen(c->pct);
-	snprintf(c->pct + n, sizeof(c->pct) - n, "%s",
-	    isfinite(f->availability) && f->availability < sla ? " *" : "  ");
+	c->below = isfinite(f->availability) && f->availability < r->sla_pct;
 	report_fmt_hms(f->monitored, c->mon, sizeof(c->mon));
 	report_fmt_hms(f->maintenance, c->maint, sizeof(c->maint));
 	report_fmt_hms(f->down, c->down, sizeof(c->down));
@@ -285,6 +277,20 @@ figure_cells(int lang, double sla, const struct report_figures *f,
 		snprintf(c->loss, sizeof(c->loss), "%s %%", num);
 	} else
 		snprintf(c->loss, sizeof(c->loss), "–");
+}
+
+/* The text's cells: the mark below the SLA in a place of its own, so
+ * that the figures line up. */
+static void
+figure_cells(const struct report *r, const struct report_figures *f,
+    struct report_cells *c)
+{
+	size_t n;
+
+	report_fmt_cells(r, f, c);
+	n = strlen(c->pct);
+	snprintf(c->pct + n, sizeof(c->pct) - n, "%s", c->below ? " *" :
+	    "  ");
 }
 
 void
@@ -348,11 +354,11 @@ text_targets(struct buf *b, const struct report *r)
 		free(head);
 		for (size_t i = 0; i < r->ntargets; i++) {
 			const struct report_target *rt = &r->targets[i];
-			struct cells c;
+			struct report_cells c;
 
 			if (rt->group_idx != g)
 				continue;
-			figure_cells(lang, r->sla_pct, &rt->f, &c);
+			figure_cells(r, &rt->f, &c);
 			table_row(&t, 0, rt->name, c.pct, c.mon, c.maint,
 			    c.down, c.unr, c.nd, c.n, c.longest, c.mttr, c.lat,
 			    c.loss);
@@ -376,10 +382,10 @@ text_groups(struct buf *b, const struct report *r)
 	    i18n(lang, M_R_OUTAGES_N), i18n(lang, M_R_LONGEST),
 	    i18n(lang, M_R_MTTR));
 	for (size_t g = 0; g < r->ngroups; g++) {
-		struct cells c;
+		struct report_cells c;
 		char n[16];
 
-		figure_cells(lang, r->sla_pct, &r->groups[g].f, &c);
+		figure_cells(r, &r->groups[g].f, &c);
 		snprintf(n, sizeof(n), "%zu", r->groups[g].ntargets);
 		table_row(&t, 0, report_fmt_group(lang, r->groups[g].name), n,
 		    c.pct, c.mon, c.maint, c.down, c.unr, c.nd, c.n,

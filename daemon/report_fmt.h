@@ -27,6 +27,15 @@ char *report_csv(const struct report *, size_t *len);
  * full report is (`url`, or NULL).  NUL-terminated, to free(). */
 char *report_summary(const struct report *, const char *url);
 
+/* The figures of one table row as every format shows them. */
+struct report_cells {
+	char pct[48], mon[24], maint[24], down[24], unr[24], nd[24];
+	char n[16], longest[24], mttr[24], lat[48], loss[48];
+	int below;              /* under reports.sla_pct */
+};
+void report_fmt_cells(const struct report *, const struct report_figures *,
+    struct report_cells *);
+
 /* Shared by the formats. */
 void report_fmt_hms(long seconds, char *buf, size_t len);   /* "743:00:00" */
 void report_fmt_pct(int lang, double pct, char *buf, size_t len);

@@ -30,35 +30,6 @@
 
 /* ---- shared with the PDF ---- */
 
-void
-report_doc_cells(const struct report *r, const struct report_figures *f,
-    struct report_cells *c)
-{
-	int lang = r->language;
-	char num[32];
-
-	report_fmt_pct(lang, f->availability, c->pct, sizeof(c->pct));
-	c->below = isfinite(f->availability) && f->availability < r->sla_pct;
-	report_fmt_hms(f->monitored, c->mon, sizeof(c->mon));
-	report_fmt_hms(f->maintenance, c->maint, sizeof(c->maint));
-	report_fmt_hms(f->down, c->down, sizeof(c->down));
-	report_fmt_hms(f->unreachable, c->unr, sizeof(c->unr));
-	report_fmt_hms(f->nodata, c->nd, sizeof(c->nd));
-	snprintf(c->n, sizeof(c->n), "%u", f->outages);
-	report_fmt_hms(f->longest, c->longest, sizeof(c->longest));
-	report_fmt_hms(f->mttr, c->mttr, sizeof(c->mttr));
-	if (isfinite(f->latency_ms)) {
-		i18n_number(lang, f->latency_ms, f->latency_ms < 10 ? 2 : 1,
-		    num, sizeof(num));
-		snprintf(c->lat, sizeof(c->lat), "%s ms", num);
-	} else
-		snprintf(c->lat, sizeof(c->lat), "–");
-	if (isfinite(f->loss_pct)) {
-		i18n_number(lang, f->loss_pct, 2, num, sizeof(num));
-		snprintf(c->loss, sizeof(c->loss), "%s %%", num);
-	} else
-		snprintf(c->loss, sizeof(c->loss), "–");
-}
 
 /* ---- the month's latency graph ---- */
 
@@ -266,7 +237,7 @@ html_targets(struct buf *b, const struct report *r)
 
 			if (t->group_idx != g)
 				continue;
-			report_doc_cells(r, &t->f, &c);
+			report_fmt_cells(r, &t->f, &c);
 			buf_printf(b, "<tr%s><td>", c.below ?
 			    " class=\"below\"" : "");
 			buf_html(b, t->name);
@@ -295,7 +266,7 @@ html_groups(struct buf *b, const struct report *r)
 		const struct report_group *gr = &r->groups[g];
 		struct report_cells c;
 
-		report_doc_cells(r, &gr->f, &c);
+		report_fmt_cells(r, &gr->f, &c);
 		buf_printf(b, "<tr%s><td>", c.below ? " class=\"below\"" : "");
 		buf_html(b, report_fmt_group(lang, gr->name));
 		buf_printf(b, "</td><td class=\"n\">%zu</td>", gr->ntargets);
@@ -449,7 +420,7 @@ html_graphs(struct buf *b, const struct report *r, const struct conf *c)
 		char *b64;
 		size_t len, blen;
 
-		report_doc_cells(r, &t->f, &cells);
+		report_fmt_cells(r, &t->f, &cells);
 		buf_add(b, "<figure>\n<figcaption>");
 		buf_html(b, t->name);
 		buf_printf(b, " – %s %s</figcaption>\n", i18n(lang,

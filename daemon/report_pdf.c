@@ -294,7 +294,7 @@ pdf_targets(struct pdf *p)
 
 			if (rt->group_idx != g)
 				continue;
-			report_doc_cells(r, &rt->f, &c);
+			report_fmt_cells(r, &rt->f, &c);
 			v[0] = rt->name;
 			figure_cells(v + 1, &c, pct, sizeof(pct), 1);
 			row(p, &t, v, c.below ? ROW_BELOW : ROW_PLAIN);
@@ -324,7 +324,7 @@ pdf_groups(struct pdf *p)
 		const char *v[11];
 		char pct[64], n[16];
 
-		report_doc_cells(r, &gr->f, &c);
+		report_fmt_cells(r, &gr->f, &c);
 		snprintf(n, sizeof(n), "%zu", gr->ntargets);
 		v[0] = report_fmt_group(lang, gr->name);
 		v[1] = n;
@@ -533,7 +533,7 @@ pdf_graphs(struct pdf *p, const struct conf *c)
 				    scale + 8;
 			}
 		}
-		report_doc_cells(r, &t->f, &cells);
+		report_fmt_cells(r, &t->f, &cells);
 		cap = xasprintf("%s – %s %s", t->name, i18n(lang,
 		    M_R_AVAILABILITY), cells.pct);
 		need(p, 30 + gh);

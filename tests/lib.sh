@@ -287,12 +287,59 @@ tramonctl() {
 	"$top_builddir/tramonctl" "$@"
 }
 
+# --- TCP listeners -----------------------------------------------------------
+
+declare -A LPID
+
+port_open() {
+	"$PYTHON" -c '
+import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
+' "$1" 2>/dev/null
+}
+
+# listen_on PORT: a TCP listener on 127.0.0.1 that accepts and closes
+# (a service that is up); listen_stop PORT: it goes (down).
+listen_on() {
+	"$PYTHON" -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+while True:
+    c, _ = s.accept()
+    c.close()
+' "$1" 8>&- &
+	LPID[$1]=$!
+	wait_for 10 port_open "$1" ||
+	    hard_error "the listener on port $1 did not start"
+}
+
+listen_stop() {
+	local p=${LPID[$1]:-}
+
+	[ -n "$p" ] || return 0
+	unset "LPID[$1]"
+	kill "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+}
+
+listen_stop_all() {
+	local p
+
+	for p in "${!LPID[@]}"; do
+		listen_stop "$p"
+	done
+}
+
 # --- cleanup -------------------------------------------------------------------
 
 lib_cleanup() {
 	local rc=$?
 
 	trap - EXIT INT TERM
+	listen_stop_all
 	if [ -n "$TRAMOND_PID" ]; then
 		local before=$TESTS_FAILED
 		tramond_stop || true

@@ -58,52 +58,15 @@ while [ "$CLOSED_PORT" = "$STABLE_PORT" ] ||
     [ "$CLOSED_PORT" = "$FLIP_PORT" ]; do
 	CLOSED_PORT=$(free_port)
 done
-declare -A LPID
 
 crash_cleanup() {
-	local rc=$? p
+	local rc=$?
 
-	for p in "${LPID[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	listen_stop_all
 	(exit "$rc")
 	mail_cleanup
 }
 trap crash_cleanup EXIT
-
-port_open() {
-	"$PYTHON" -c '
-import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
-' "$1" 2>/dev/null
-}
-
-# listen_on PORT: a TCP listener that accepts and closes
-listen_on() {
-	"$PYTHON" -c '
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(64)
-while True:
-    c, _ = s.accept()
-    c.close()
-' "$1" 8>&- &
-	LPID[$1]=$!
-	wait_for 10 port_open "$1" ||
-	    hard_error "the listener on port $1 did not start"
-}
-
-listen_stop() {
-	local p=${LPID[$1]:-}
-
-	[ -n "$p" ] || return 0
-	unset "LPID[$1]"
-	kill "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-}
 
 smtpd mx
 listen_on "$STABLE_PORT"

@@ -34,16 +34,12 @@ LOG=
 FLIP_PORT=$(free_port)
 STABLE_PORT=$(free_port)
 while [ "$FLIP_PORT" = "$STABLE_PORT" ]; do STABLE_PORT=$(free_port); done
-declare -A LPID
 MOUNTED=0
 
 disk_cleanup() {
-	local rc=$? p
+	local rc=$?
 
-	for p in "${LPID[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	listen_stop_all
 	# tramond first: it holds files on the tmpfs
 	if [ -n "$TRAMOND_PID" ]; then
 		local before=$TESTS_FAILED
@@ -63,38 +59,6 @@ mkdir -p "$DISK"
 mount -t tmpfs -o size=24m,mode=0755 tmpfs "$DISK" 2>/dev/null ||
     skip "cannot mount a tmpfs here"
 MOUNTED=1
-
-port_open() {
-	"$PYTHON" -c '
-import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
-' "$1" 2>/dev/null
-}
-
-listen_on() {
-	"$PYTHON" -c '
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(64)
-while True:
-    c, _ = s.accept()
-    c.close()
-' "$1" 8>&- &
-	LPID[$1]=$!
-	wait_for 10 port_open "$1" ||
-	    hard_error "the listener on port $1 did not start"
-}
-
-listen_stop() {
-	local p=${LPID[$1]:-}
-
-	[ -n "$p" ] || return 0
-	unset "LPID[$1]"
-	kill "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-}
 
 smtpd mx
 MX=$TEST_TMP/mx
