@@ -318,34 +318,78 @@ email_payload_files(const struct contact *ct, const struct notice *no,
 	return p;
 }
 
+/* Notifications made, not yet in the outbox. */
+struct ready {
+	struct {
+		const char *contact, *channel;
+		json_t *payload;
+	} *v;
+	size_t n;
+	const char *kind, *target;
+	char *coalesce;
+};
+
 static void
-queue(const struct contact *ct, const struct notice *no,
+ready_add(struct ready *r, const char *contact, const char *channel,
+    json_t *p)
+{
+	if (p == NULL)
+		return;
+	r->v = xreallocarray(r->v, r->n + 1, sizeof(*r->v));
+	r->v[r->n].contact = contact;
+	r->v[r->n].channel = channel;
+	r->v[r->n++].payload = p;
+}
+
+/* ct's mail and webhook for the notice (or the test mail) into r. */
+static void
+prepare(struct ready *r, const struct contact *ct, const struct notice *no,
     const struct alert_text *t, json_t *hook, time_t now)
 {
 	const struct conf *c = A.conf;
-	const char *kind = no ? notice_kind_name(no->kind) : "test";
-	const char *target = no ? c->targets[no->target].pub.id : NULL;
-	char *coalesce = NULL;
-	json_t *p;
 
-	if (no && no->kind == NK_REMINDER)
-		coalesce = xasprintf("reminder:%s", target);
+	r->kind = no ? notice_kind_name(no->kind) : "test";
+	r->target = no ? c->targets[no->target].pub.id : NULL;
+	if (no && no->kind == NK_REMINDER && r->coalesce == NULL)
+		r->coalesce = xasprintf("reminder:%s", r->target);
 	if (ct->email && ct->email[0]) {
 		if (!c->smtp.present)
 			log_warnx("alerts: contact %s has email but there is "
 			    "no smtp section: not sent", ct->id);
-		else if ((p = email_payload(ct, no, t, now, 0)) != NULL)
-			outbox_add(ct->id, "email", kind, target, coalesce, p);
+		else
+			ready_add(r, ct->id, "email", email_payload(ct, no, t,
+			    now, 0));
 	}
 	if (ct->webhook && *ct->webhook && hook) {
 		char *body = json_dumps(hook, JSON_COMPACT);
 
-		p = json_pack("{s:s, s:s, s:I}", "url", ct->webhook, "json",
-		    body, "at", (json_int_t)(no ? no->at : now));
+		ready_add(r, ct->id, "webhook", json_pack("{s:s, s:s, s:I}",
+		    "url", ct->webhook, "json", body, "at", (json_int_t)(no ?
+		    no->at : now)));
 		free(body);
-		outbox_add(ct->id, "webhook", kind, target, coalesce, p);
 	}
-	free(coalesce);
+}
+
+/* Into the outbox (each item's file written at once, see outbox.c). */
+static void
+ready_queue(struct ready *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		outbox_add(r->v[i].contact, r->v[i].channel, r->kind,
+		    r->target, r->coalesce, r->v[i].payload);
+	free(r->v);
+	free(r->coalesce);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+queue(const struct contact *ct, const struct notice *no,
+    const struct alert_text *t, json_t *hook, time_t now)
+{
+	struct ready r = { .n = 0 };
+
+	prepare(&r, ct, no, t, hook, now);
+	ready_queue(&r);
 }
 
 static int
@@ -489,13 +533,14 @@ on_notice(void *arg, const struct notice *no)
 	const struct conf *c = A.conf;
 	const struct target_def *d;
 	struct alert_text t;
+	struct ready r = { .n = 0 };
 	json_t *hook;
 	time_t now = time(NULL);
 
 	(void)arg;
-	journal_notice(no, no->why);
 	if (no->kind == NK_CUT || no->kind == NK_RECONNECTED ||
 	    no->kind == NK_DIGEST) {
+		journal_notice(no, no->why);
 		way_out(no);
 		if (A.dirty)	/* or a restart would make it again */
 			A.dirty();
@@ -507,21 +552,30 @@ on_notice(void *arg, const struct notice *no)
 	if (no->kind == NK_UP && has_children(no->target))
 		outbox_kick();
 	if (no->kind == NK_MAINT_START || no->kind == NK_MAINT_END) {
+		journal_notice(no, no->why);
 		log_info("%s: maintenance %s%s%s", d->pub.id,
 		    no->kind == NK_MAINT_START ? "begins" : "ends",
 		    no->why ? ": " : "", no->why ? no->why : "");
 		return;
 	}
+	/*
+	 * Everything is composed first, then journaled, then queued: the
+	 * journal line and the outbox files are written back to back, so
+	 * a tramond killed in between (the notice said, its mail never
+	 * queued) is a matter of a few system calls, not of composing.
+	 */
 	alert_compose(c, A.st, no, &t);
-	log_info("%s: notice %s%s (%s)", d->pub.id, notice_kind_name(no->kind),
-	    no->late ? " (late)" : "", t.subject);
 	hook = alert_webhook_json(c, A.st, no, &t);
 	for (char **id = d->notify; id && *id; id++) {
 		const struct contact *ct = find_contact(*id);
 
 		if (ct)
-			queue(ct, no, &t, hook, now);
+			prepare(&r, ct, no, &t, hook, now);
 	}
+	journal_notice(no, no->why);
+	ready_queue(&r);
+	log_info("%s: notice %s%s (%s)", d->pub.id, notice_kind_name(no->kind),
+	    no->late ? " (late)" : "", t.subject);
 	json_decref(hook);
 	alert_text_free(&t);
 }
