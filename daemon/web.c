@@ -479,41 +479,6 @@ mtime_of(const char *path)
 	return stat(path, &sb) == 0 ? sb.st_mtime : 0;
 }
 
-/* Draw the graphs that are due, note which exist.  A target that
- * measures no jitter (one answer a round) has no jitter graphs: one
- * left from before is removed, so the page does not show it. */
-static void
-draw_graphs(const struct web_snapshot *s, size_t i, const char *gdir,
-    time_t now, struct web_info *info)
-{
-	const struct web_target *t = &s->targets[i];
-	char *name = utf8_clean(t->name);	/* pango wants valid UTF-8 */
-	struct graph_req g = {
-		.rrd = t->rrd, .name = name, .smoke = t->smoke,
-		.lang = s->language, .end = s->generated
-	};
-	char file[160], *path;
-
-	for (int r = 0; r < GR_COUNT; r++)
-		for (int k = 0; k < GK_COUNT; k++) {
-			graph_file(t->id, k, r, file, sizeof(file));
-			path = xasprintf("%s/%s", gdir, file);
-			if (k == GK_JITTER && !info->jitter) {
-				if (unlink(path) == -1 && errno != ENOENT)
-					log_warn("web: %s", path);
-			} else if (graph_due(path, r, now))
-				graph_render(&g, k, r, path);
-			info->graph[k][r] = mtime_of(path);
-			free(path);
-		}
-	graph_spark_file(t->id, file, sizeof(file));
-	path = xasprintf("%s/%s", gdir, file);
-	graph_render_spark(&g, path);
-	info->spark = mtime_of(path);
-	free(path);
-	free(name);
-}
-
 /* --- the graphs of ports */
 
 /*
@@ -537,8 +502,8 @@ draw_graphs(const struct web_snapshot *s, size_t i, const char *gdir,
 #define PG_SPARK	(-1)		/* beside GP_TRAFFIC, GP_ERRORS */
 
 struct pgraph {
-	size_t t, k;			/* target, instance */
-	int kind;			/* PG_SPARK or GP_* */
+	size_t t, k;			/* target, instance (0: a target's) */
+	int kind;			/* PG_SPARK, GP_* (ports) or GK_* */
 	int range;
 	double overdue;
 };
@@ -559,6 +524,152 @@ most_overdue(const void *a, const void *b)
 	if (x->t != y->t)
 		return x->t < y->t ? -1 : 1;
 	return (x->k > y->k) - (x->k < y->k);
+}
+
+/* --- the graphs of targets */
+
+/*
+ * Target graphs are drawn for at most this share of web_refresh in one
+ * render, the most overdue first; the rest wait for the next render.
+ * A ping target has 16 graphs (3 kinds x 5 ranges and a sparkline) at
+ * about 12 ms each on the 2-core test machine: with 1,000 targets the
+ * first render had 16,000 to draw (221 s), and each later one the
+ * 4,000 three-hour graphs and sparklines plus the one-day ones that
+ * came due (every 5 min), later the 7-day ones (30 min) and so on:
+ * 43 to 73 s, past a 60-s web_refresh (docs/benchmarks.md).  With the
+ * budget a render ends in time and the graphs that did not fit are
+ * the first of the next one: when there is too much to draw, the
+ * 3-hour graphs are redrawn a little less often than every render.
+ */
+#define TARGET_GRAPH_SHARE	0.6
+/* ... but at least this many, so that every render makes progress */
+#define TARGET_GRAPHS_MIN	20
+
+/*
+ * How overdue a target's graph is (graph_overdue()), the 3-hour ones
+ * (due at every render) counted in renders: one drawn by the last
+ * render is 0, one that missed a render 1, so that those that did not
+ * fit come before the ones drawn last time.
+ */
+static double
+target_overdue(const char *path, int r, time_t now, int refresh)
+{
+	double o = graph_overdue(path, r, now);
+	struct stat sb;
+
+	if (r != GR_3H || o != 0 || stat(path, &sb) == -1)
+		return o;
+	if (refresh < 1)
+		refresh = 1;
+	o = ((double)(now - sb.st_mtime) - 0.9 * refresh) / refresh;
+	return o > 0 ? o : 0;
+}
+
+/* "web_dir/g/ID-lat-3h.png", "web_dir/g/ID-spark.png" (caller frees). */
+static char *
+target_graph_path(const char *gdir, const struct web_target *t, int kind,
+    int range)
+{
+	char file[160];
+
+	if (kind == PG_SPARK)
+		graph_spark_file(t->id, file, sizeof(file));
+	else
+		graph_file(t->id, kind, range, file, sizeof(file));
+	return xasprintf("%s/%s", gdir, file);
+}
+
+/* The graphs of target i that are due, added to `due`.  A target that
+ * measures no jitter (one answer a round) has no jitter graphs: one
+ * left from before is removed, so the page does not show it. */
+static void
+target_due(const struct web_snapshot *s, size_t i, const char *gdir,
+    time_t now, const struct web_info *info, struct pgraph **due,
+    size_t *n, size_t *cap)
+{
+	const struct web_target *t = &s->targets[i];
+
+	for (int r = 0; r < GR_COUNT; r++)
+		for (int k = PG_SPARK; k < GK_COUNT; k++) {
+			char *path;
+			double o;
+
+			if (k == PG_SPARK && r != GR_3H)
+				continue;
+			path = target_graph_path(gdir, t, k, r);
+			if (k == GK_JITTER && !info->jitter) {
+				if (unlink(path) == -1 && errno != ENOENT)
+					log_warn("web: %s", path);
+				free(path);
+				continue;
+			}
+			o = target_overdue(path, r, now, s->refresh);
+			free(path);
+			if (o < 0)
+				continue;
+			if (*n == *cap) {
+				*cap = *cap ? 2 * *cap : 64;
+				*due = xreallocarray(*due, *cap, sizeof(**due));
+			}
+			(*due)[(*n)++] = (struct pgraph){ i, 0, k, r, o };
+		}
+}
+
+/* Draw the target graphs that are due, most overdue first, until the
+ * render has used its share of web_refresh; then note which exist. */
+static void
+draw_target_graphs(const struct web_snapshot *s, const char *gdir,
+    time_t now, int64_t t0, struct web_info *info)
+{
+	int64_t deadline = t0 + (int64_t)(TARGET_GRAPH_SHARE * s->refresh *
+	    1e9);
+	struct pgraph *due = NULL;
+	size_t n = 0, cap = 0, j;
+
+	for (size_t i = 0; i < s->ntargets; i++)
+		if (rrd_exists(s->targets[i].rrd))
+			target_due(s, i, gdir, now, &info[i], &due, &n, &cap);
+	if (n > 0)
+		qsort(due, n, sizeof(*due), most_overdue);
+	for (j = 0; j < n && (j < TARGET_GRAPHS_MIN ||
+	    mono_ns() < deadline); j++) {
+		const struct web_target *t = &s->targets[due[j].t];
+		char *name = utf8_clean(t->name);  /* pango wants UTF-8 */
+		char *path = target_graph_path(gdir, t, due[j].kind,
+		    due[j].range);
+		struct graph_req g = {
+			.rrd = t->rrd, .name = name, .smoke = t->smoke,
+			.lang = s->language, .end = s->generated
+		};
+
+		if (due[j].kind == PG_SPARK)
+			graph_render_spark(&g, path);
+		else
+			graph_render(&g, due[j].kind, due[j].range, path);
+		free(path);
+		free(name);
+	}
+	if (j < n)
+		log_debug("web: %zu target graphs due, %zu drawn in %d s; the "
+		    "rest in the next render", n, j,
+		    (int)(TARGET_GRAPH_SHARE * s->refresh));
+	free(due);
+
+	for (size_t i = 0; i < s->ntargets; i++) {
+		char *path;
+
+		for (int r = 0; r < GR_COUNT; r++)
+			for (int k = 0; k < GK_COUNT; k++) {
+				path = target_graph_path(gdir, &s->targets[i],
+				    k, r);
+				info[i].graph[k][r] = mtime_of(path);
+				free(path);
+			}
+		path = target_graph_path(gdir, &s->targets[i], PG_SPARK,
+		    GR_3H);
+		info[i].spark = mtime_of(path);
+		free(path);
+	}
 }
 
 /* "web_dir/g/ID/PORT-traffic-1d.png" (caller frees). */
@@ -1160,9 +1271,7 @@ render_job(void *arg)
 	}
 	copy_css(s->web_dir);
 	info = gather(s);
-	for (size_t i = 0; i < s->ntargets; i++)
-		if (rrd_exists(s->targets[i].rrd))
-			draw_graphs(s, i, gdir, now, &info[i]);
+	draw_target_graphs(s, gdir, now, t0, info);
 	draw_port_graphs(s, gdir, now, info);
 	write_pages(s, info, tdir);
 	prune(s, tdir, gdir);

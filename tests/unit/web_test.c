@@ -1527,8 +1527,19 @@ DEF_TEST(rrdtool_missing)
 	mkdir_p(empty, 0755);
 	graph_close();			/* the next graph starts a child */
 	setenv("PATH", empty, 1);
-	web_render(snapshot(LANG_VI, dir, t_end));
-	EXPECT_EQ_INT(0, wait_renders(before + 1));
+	/* in-process drawing under valgrind is slow enough for the budget
+	 * of target graphs to leave some to the next renders */
+	for (unsigned long i = 1; i <= 10; i++) {
+		char *last = path_in(dir, "g/portal-loss-1y.png");
+		int done;
+
+		web_render(snapshot(LANG_VI, dir, t_end));
+		EXPECT_EQ_INT(0, wait_renders(before + i));
+		done = access(last, F_OK) == 0;
+		free(last);
+		if (done)
+			break;
+	}
 	setenv("PATH", path, 1);
 	graph_use_child(1);
 	check_png(dir, "g/wan-lat-3h.png", 680, 240);
@@ -2123,6 +2134,75 @@ DEF_TEST(port_graph_budget)
 	return 0;
 }
 
+/*
+ * Target graphs have a time budget (a share of web_refresh), the most
+ * overdue first, at least TARGET_GRAPHS_MIN (20) a render.  With a
+ * web_refresh of 0 there is no time at all: 20 graphs a render, the
+ * overview's sparklines and the 3-hour graphs first, and the others in
+ * the next renders; a page links only the graphs that exist.
+ */
+DEF_TEST(target_graph_budget)
+{
+	unsigned long before = web_renders();
+	char *dir = path_in(tmpdir, "www-tbudget");
+	char *g = path_in(dir, "g");
+	size_t n, prev, renders = 0;
+	struct web_snapshot *s;
+	struct timespec ts[2], y1;
+	char *html, *p;
+
+	s = snapshot(LANG_VI, dir, t_end);
+	s->refresh = 0;
+	web_render(s);
+	EXPECT_EQ_INT(0, wait_renders(before + ++renders));
+	n = count_files(g, ".png");
+	EXPECT_EQ_INT(20, n);
+	EXPECT_TRUE(count_files(g, "-spark.png") > 0);
+	EXPECT_EQ_INT(count_files(g, "-spark.png"),
+	    count_files(g, "-lat-3h.png"));
+	EXPECT_EQ_INT(count_files(g, "-spark.png"),
+	    count_files(g, "-loss-3h.png"));
+	EXPECT_EQ_INT(0, count_files(g, "-1y.png"));
+	html = slurp(dir, "t/wan.html");
+	EXPECT_CONTAINS(html, "src=\"../g/wan-lat-3h.png?v=");
+	EXPECT_TRUE(html && strstr(html, "wan-lat-1y.png") == NULL);
+	free(html);
+
+	do {
+		prev = n;
+		s = snapshot(LANG_VI, dir, t_end);
+		s->refresh = 0;
+		web_render(s);
+		EXPECT_EQ_INT(0, wait_renders(before + ++renders));
+		n = count_files(g, ".png");
+	} while (n > prev && renders < 30);
+	EXPECT_TRUE(renders >= 3);
+	html = slurp(dir, "t/wan.html");
+	EXPECT_CONTAINS(html, "src=\"../g/wan-lat-1y.png?v=");
+	free(html);
+
+	/* nothing left: a render with time for everything adds none */
+	web_render(snapshot(LANG_VI, dir, t_end));
+	EXPECT_EQ_INT(0, wait_renders(before + ++renders));
+	EXPECT_EQ_INT(n, count_files(g, ".png"));
+
+	/* a 1-year graph 100 days old comes before the 3-hour ones */
+	p = path_in(g, "wan-loss-1y.png");
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - 100 * 86400;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	EXPECT_EQ_INT(0, utimensat(AT_FDCWD, p, ts, 0));
+	y1 = mtime(g, "wan-loss-1y.png");
+	s = snapshot(LANG_VI, dir, t_end);
+	s->refresh = 0;
+	web_render(s);
+	EXPECT_EQ_INT(0, wait_renders(before + ++renders));
+	EXPECT_TRUE(!same_time(y1, mtime(g, "wan-loss-1y.png")));
+	free(p);
+	free(g);
+	free(dir);
+	return 0;
+}
+
 static void
 cleanup(void)
 {
@@ -2207,6 +2287,7 @@ main(void)
 	RUN_TEST(rrdcached);
 	RUN_TEST(port_pruning);
 	RUN_TEST(port_graph_budget);
+	RUN_TEST(target_graph_budget);
 
 	web_close();
 	event_base_free(base);
