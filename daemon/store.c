@@ -372,13 +372,15 @@ create_rrd(const struct rrd_file *f, int step, const char *path,
 	return rc;
 }
 
+static int rebuild(const struct rrd_file *, int step, const char *id,
+    time_t start);
+
 /* Make sure the file exists with the current layout; an old layout is
  * rebuilt from itself so the history carries over. */
 static int
 ensure_layout(const struct rrd_file *f, int step, const char *id)
 {
 	time_t last = time(NULL) - 10;
-	char *tmp;
 	int m;
 
 	if (is_verified(f->path))
@@ -400,11 +402,26 @@ ensure_layout(const struct rrd_file *f, int step, const char *id)
 		return 0;
 	}
 	/* Interval or data sources changed: copy the history across. */
+	if (rebuild(f, step, id, last) == -1)
+		return -1;
+	log_info("store: %s: layout changed, rebuilt %s keeping its history",
+	    id, f->path);
+	set_verified(f->path);
+	return 0;
+}
+
+/* f's file made again from itself, starting at `start`: the history up
+ * to then carries over.  0 ok, -1 logged. */
+static int
+rebuild(const struct rrd_file *f, int step, const char *id, time_t start)
+{
+	char *tmp;
+
 	if (W.rrdcached)
 		rrdc_flush(f->path);
 	tmp = xasprintf("%s.new", f->path);
 	unlink(tmp);
-	if (create_rrd(f, step, tmp, f->path, last) != 0) {
+	if (create_rrd(f, step, tmp, f->path, start) != 0) {
 		log_warnx("store: %s: cannot rebuild %s: %s", id, f->path,
 		    rrd_get_error());
 		rrd_clear_error();
@@ -421,9 +438,6 @@ ensure_layout(const struct rrd_file *f, int step, const char *id)
 	}
 	fsync_dir_of(f->path);
 	free(tmp);
-	log_info("store: %s: layout changed, rebuilt %s keeping its history",
-	    id, f->path);
-	set_verified(f->path);
 	return 0;
 }
 
@@ -442,6 +456,34 @@ connect_cached(void)
 	return 0;
 }
 
+/*
+ * The PC booted with a date in the future (a dead clock battery, a
+ * wrong BIOS date) and NTP set it right later: every file's last update
+ * is then ahead of the clock, and librrd would refuse every update until
+ * the clock caught up, months or years.  A file more than
+ * FUTURE_TOLERANCE_S ahead is rebuilt from itself at the present (what
+ * was written in the false future goes) and written again.
+ */
+#define FUTURE_TOLERANCE_S 3600
+
+static void write_file(const struct rrd_file *, int step, const char *id);
+
+static void
+from_the_future(const struct rrd_file *f, int step, const char *id)
+{
+	time_t now = (time_t)strtoll(f->update, NULL, 10), last;
+
+	last = W.rrdcached ? rrdc_last(f->path) : rrd_last_r(f->path);
+	rrd_clear_error();
+	if (now <= 0 || last <= now + FUTURE_TOLERANCE_S)
+		return;
+	log_warnx("store: %s: %s was last written %lld s ahead of the clock "
+	    "(the clock was wrong, or is now): made again from the present",
+	    id, f->path, (long long)(last - now));
+	if (rebuild(f, step, id, now - step) == 0)
+		write_file(f, step, id);
+}
+
 static void
 write_file(const struct rrd_file *f, int step, const char *id)
 {
@@ -456,15 +498,22 @@ write_file(const struct rrd_file *f, int step, const char *id)
 	if (W.rrdcached)
 		rc = rrdc_update(f->path, 1, argv);
 	else
-		rc = rrd_updatex_r(f->path, NULL, RRD_SKIP_PAST_UPDATES, 1,
-		    argv);
+		/* (not RRD_SKIP_PAST_UPDATES: a past update must say so,
+		 * see from_the_future) */
+		rc = rrd_updatex_r(f->path, NULL, 0, 1, argv);
 	if (rc != 0) {
 		const char *e = rrd_get_error();
 
 		W.failures++;
-		/* a stale time after a clock jump back is not news */
-		if (strstr(e, "illegal attempt to update") == NULL &&
-		    W.complained++ < 20)
+		if (strstr(e, "illegal attempt to update") != NULL) {
+			/* a clock jump back: skipped until the clock passes
+			 * the file's last update, unless that is far ahead
+			 * (the clock was wrong then, is right now) */
+			rrd_clear_error();
+			from_the_future(f, step, id);
+			return;
+		}
+		if (W.complained++ < 20)
 			log_warnx("store: %s: update %s: %s", id, f->path, e);
 		rrd_clear_error();
 		if (W.rrdcached)

@@ -16,7 +16,7 @@ fping iproute2 procps util-linux
 snmpd snmp snmpsim
 fonts-dejavu-core tzdata
 python3 valgrind chromium tidy
-prometheus systemd
+prometheus systemd faketime
 python3-aiosmtpd openssl
 sip-tester
 poppler-utils
@@ -27,6 +27,7 @@ clang libclang-rt-14-dev
 # snmpd: the lab's core switch; snmp: snmpget/snmpset (lab.sh, checks);
 # snmpsim: snmpsimd, the simulated Cisco switches of the SNMP tests
 # python3: json_get in the tests; chromium: screenshots of the pages
+# faketime: libfaketime, the wall clock jumps of tests/integration/clock_jumps.sh
 # systemd: systemd-analyze security, which scores conf/tramond.service
 # prometheus: promtool, which parses /metrics and checks conf/prometheus.yml
 # and conf/tramon-alerts.yml

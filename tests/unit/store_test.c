@@ -245,6 +245,34 @@ DEF_TEST(probe_values_are_stored)
 	return 0;
 }
 
+/* The PC booted with a date a year ahead, NTP then set it right: the
+ * file's last update is in the future.  A jump back of a few minutes
+ * is only skipped; one of a year makes the file again from the
+ * present, and it is written at once. */
+DEF_TEST(clock_was_in_the_future)
+{
+	struct target_def d;
+	char *path;
+	time_t now = (time(NULL) / 60) * 60, year = 365 * 86400L;
+
+	def_init(&d, "tra-van", &smoke_probe, 60);
+	write_rounds(&d, now + year, 3, 60, .3);	/* the false future */
+	settle();
+	path = store_path(&conf, "tra-van");
+	EXPECT_EQ_INT(now + year + 120, rrd_last_r(path));
+	/* the clock right again: written from the present on */
+	write_rounds(&d, now, 3, 60, .2);
+	settle();
+	EXPECT_EQ_INT(now + 120, rrd_last_r(path));
+	EXPECT_NEAR(.2, fetch_avg(path, "median", now, now + 120), 1e-6);
+	/* five minutes back: skipped, not rebuilt */
+	write_rounds(&d, now - 300, 1, 60, .9);
+	settle();
+	EXPECT_EQ_INT(now + 120, rrd_last_r(path));
+	free(path);
+	return 0;
+}
+
 /* A changed interval rebuilds the file from itself: history stays. */
 DEF_TEST(interval_change_keeps_history)
 {
@@ -378,6 +406,7 @@ main(void)
 	RUN_TEST(ping_layout_and_values);
 	RUN_TEST(probe_values_are_stored);
 	RUN_TEST(interval_change_keeps_history);
+	RUN_TEST(clock_was_in_the_future);
 	RUN_TEST(instances_get_their_own_files);
 	RUN_TEST(through_rrdcached);
 	store_close();
