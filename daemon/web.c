@@ -1186,6 +1186,9 @@ write_event_month(const struct web_snapshot *s, const struct web_month *m,
 	ms = *s;		/* the page's own events, the rest shared */
 	ms.events = mr.ev;
 	ms.nevents = mr.n;
+	/* an archive, written at most every MONTH_REDRAW_S: no reload,
+	 * and no stale warning after three web_refresh */
+	ms.refresh = 0;
 	buf_init(&b);
 	webpage_events_month(&b, &ms, m, months, nmonths);
 	write_file(path, b.p, b.len);

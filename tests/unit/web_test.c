@@ -1290,6 +1290,9 @@ DEF_TEST(events_by_month)
 	EXPECT_CONTAINS(html, "<strong aria-current=\"page\">10/2026");
 	EXPECT_CONTAINS(html, "href=\"events-2026-11.html\"");
 	EXPECT_TRUE(html && strstr(html, "alive") == NULL);
+	/* an archive: no reload, no stale warning */
+	EXPECT_TRUE(html && strstr(html, "http-equiv=\"refresh\"") == NULL);
+	EXPECT_TRUE(html && strstr(html, "id=\"stale\"") == NULL);
 	free(html);
 	html = slurp(web, "events-2026-11.html");
 	EXPECT_CONTAINS(html, "Bắt đầu giám sát");
