@@ -137,8 +137,10 @@ check "every commune and uplink is UNREACHABLE" \
     wait_for $limit all_are unreachable -- $BEHIND_WAN
 check "the web services behind the VNPT uplink are UNREACHABLE" \
     wait_for $limit all_are unreachable -- $WEB
-check "the Huyện ủy (on the LAN) stays up" all_are up -- huyen-uy huyen-uy-h323 \
-    huyen-uy-sip
+# (up, or degraded: a slow round under valgrind on a busy machine is not
+# what this checks; down or unreachable would be)
+check "the Huyện ủy (on the LAN) stays up" all_are up degraded -- huyen-uy \
+    huyen-uy-h323 huyen-uy-sip
 sleep $((2 * INTERVAL))
 tail -n +"$((mark + 1))" "$JOURNAL" >"$TEST_TMP/wan-cut.jsonl"
 bad=$(grep '"to":"down"' "$TEST_TMP/wan-cut.jsonl" | grep -v '"target":"wan"' || true)

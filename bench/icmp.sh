@@ -1,0 +1,310 @@
+#!/bin/bash
+#
+# bench/icmp.sh: what does tramond's ping prober cost per echo, beside
+# fping doing the same echoes to the same addresses?
+#
+#	sudo bench/icmp.sh [BUILD_DIR]
+#
+# One tramond pings TARGETS loopback addresses (127.20.0.1 onwards; every
+# address in 127.0.0.0/8 answers), COUNT echoes a round every INTERVAL
+# seconds, timeout 1 s.  After the warm-up (every target UP, every RRD
+# file created, then WARM seconds more) it is measured for WINDOW seconds:
+#   - CPU: utime+stime of the whole process (/proc/PID/stat: the loop, the
+#     RRD writer and the page threads), per 1,000 echoes sent in the window
+#     (icmp_sent), and as a share of one core;
+#     and by thread (/proc/PID/task: the loop is "tramond", RRD writes
+#     "tm-store", pages "web");
+#   - peak RSS (VmHWM of /proc/PID/status) at the end;
+#   - how late each echo left against its slot in the round (the
+#     ping_echo_late_le_* buckets of /metrics, the difference of two
+#     readings): p50, p99 and the highest non-empty bucket;
+#   - replies matched: icmp_received / icmp_sent in the window, and the
+#     targets UP at the end (tramon_target_up).
+# /metrics is read before the window's first CPU reading and after its
+# last, so building it (70,000 lines at 10,000 targets) is not counted.
+#
+# Pages: web_refresh is 86400 s, so pages are rendered only when a state
+# changes (the warm-up's unknown -> up), not in the window.  Graphs are
+# drawn by an `rrdtool -` child; the benchmark puts a wrapper first on
+# tramond's PATH that runs the real rrdtool at nice 19, so the first
+# render's graphs (up to 16 a target) do not take the CPU from the prober
+# on a 2-core machine.  The child's CPU is reported apart.  RRD writes
+# stay on (direct librrd; about 2 MB a file at a 60-s step, 3.5 MB at
+# 10 s: 20-35 GB at 10,000 targets, checked against the free space).
+#
+# Then, tramond stopped, in the same run: fping doing the same echoes
+# (several at once above 6,000 echoes a second, see below),
+#	fping -C COUNT -p P -i I -q -f ADDRESSES
+# with P = INTERVAL * 1000 / COUNT ms (3000 for 20 per 60 s) and I =
+# 0.2 ms, or less when TARGETS * 0.2 ms does not fit in P (I = 0.9 * P /
+# TARGETS: fping sends to every target once per P).  Its CPU is the
+# child's getrusage(); echoes = TARGETS * COUNT; matched = the replies
+# it printed.
+#
+# Environment: TARGETS (1000), INTERVAL (60), COUNT (20), WARM (10),
+# WINDOW (60), MAX_WARMUP (INTERVAL * 3 + 180), KEEP (a directory for the
+# log and the readings).  Results: docs/benchmarks.md.
+#
+set -Eeuo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$(cd "${1:-$TOP/build}" && pwd)
+TARGETS=${TARGETS:-1000}
+INTERVAL=${INTERVAL:-60}
+COUNT=${COUNT:-20}
+WARM=${WARM:-10}
+WINDOW=${WINDOW:-60}
+MAX_WARMUP=${MAX_WARMUP:-$((INTERVAL * 3 + 180))}
+PYTHON=/usr/bin/python3
+HZ=$(getconf CLK_TCK)
+
+die() { echo "icmp: $*" >&2; exit 1; }
+say() { echo "icmp: $*" >&2; }
+[ "$(id -u)" = 0 ] || die "run as root (raw ICMP sockets; fping -i below 1 ms)"
+[ -x "$BUILD/tramond" ] || die "$BUILD/tramond is not built"
+command -v fping >/dev/null || die "fping missing (apt-get install fping)"
+command -v rrdtool >/dev/null || die "rrdtool missing (apt-get install rrdtool)"
+[ "$TARGETS" -ge 1 ] && [ "$TARGETS" -le 60000 ] || die "TARGETS: 1 to 60000"
+
+W=$(mktemp -d /tmp/tramon-bench.XXXXXX)
+chmod 755 "$W"
+TRAMOND_PID=
+cleanup() {
+	[ -z "$TRAMOND_PID" ] || { kill "$TRAMOND_PID" 2>/dev/null || true; wait "$TRAMOND_PID" 2>/dev/null || true; }
+	if [ -n "${KEEP:-}" ]; then
+		mkdir -p "$KEEP"
+		cp "$W"/tramond.log "$W"/snap.* "$W"/fping.txt "$KEEP"/ 2>/dev/null || true
+	fi
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# An RRD file: 13 data sources of 8 bytes, rows of store.c's archives
+# (2 days of steps, 2 weeks of 5 min, 93 days of 1 h x3, 5 years of 1 day x3).
+rrd_bytes=$(( (2 * 86400 / INTERVAL + 4032 + 2232 * 3 + 1830 * 3) * 13 * 8 ))
+need_kb=$(( rrd_bytes / 1024 * TARGETS + 5 * 1024 * 1024 ))
+free_kb=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
+[ "$free_kb" -ge "$need_kb" ] ||
+    die "$((need_kb / 1048576)) GB needed in $W for the RRD files, $((free_kb / 1048576)) GB free"
+
+free_port() {
+	"$PYTHON" -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+HTTP=127.0.0.1:$(free_port)
+CONF=$W/tramon.conf
+
+# 127.20.0.1 .. 127.20.0.250, 127.20.1.1 ...: 250 a /24
+for ((i = 0; i < TARGETS; i++)); do
+	echo "127.$((20 + i / 62500)).$((i / 250 % 250)).$((1 + i % 250))"
+done >"$W/addresses"
+
+{
+	cat <<EOF
+daemon = {
+  name = "bench"; state_dir = "$W/state"; web_dir = "$W/www";
+  plugin_dir = "$BUILD/plugins/.libs"; user = "root"; log = "stderr";
+  log_level = "info"; timezone = "UTC"; http_listen = "$HTTP";
+  control_socket = "$W/tramond.sock"; web_refresh = 86400;
+};
+defaults = { interval = $INTERVAL; count = $COUNT; timeout = 1.0; };
+targets = (
+EOF
+	awk '{ printf "%s  { id = \"t%d\"; type = \"ping\"; host = \"%s\"; }", (NR > 1 ? ",\n" : ""), NR - 1, $1 } END { print "" }' "$W/addresses"
+	echo ");"
+} >"$CONF"
+
+# the graphs' rrdtool, niced from birth
+mkdir "$W/bin"
+printf '#!/bin/sh\nexec nice -n 19 %s "$@"\n' "$(command -v rrdtool)" >"$W/bin/rrdtool"
+chmod 755 "$W/bin/rrdtool"
+
+say "$TARGETS targets, $COUNT echoes per $INTERVAL s; RRD files ~$((rrd_bytes / 1048576)) MB each"
+PATH=$W/bin:$PATH TRAMON_ASSET_DIR=$TOP/web "$BUILD/tramond" -f -c "$CONF" 2>"$W/tramond.log" &
+TRAMOND_PID=$!
+T_START=$(date +%s)
+
+metrics() { curl -fsS --max-time 30 "http://$HTTP/metrics"; }
+cpu_self() { awk '{ print $14 + $15 }' "/proc/$TRAMOND_PID/stat"; }
+cpu_children() {	# reaped + the live rrdtool
+	local reaped live=0 c
+	reaped=$(awk '{ print $16 + $17 }' "/proc/$TRAMOND_PID/stat")
+	for c in $(cat /proc/"$TRAMOND_PID"/task/*/children 2>/dev/null); do
+		live=$((live + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
+	done
+	echo $((reaped + live))
+}
+threads() {	# "thr COMM TICKS" per thread name
+	local t
+	for t in /proc/"$TRAMOND_PID"/task/*; do
+		echo "thr $(cat "$t/comm" | tr ' ' _) $(awk '{ print $14 + $15 }' "$t/stat")"
+	done 2>/dev/null | awk '{ n[$2] += $3 } END { for (k in n) print "thr", k, n[k] }'
+}
+alive() { kill -0 "$TRAMOND_PID" 2>/dev/null || die "tramond exited: $(tail -5 "$W/tramond.log")"; }
+
+for ((n = 0; n < 300; n++)); do
+	metrics >/dev/null 2>&1 && break
+	alive
+	sleep 0.2
+done
+metrics >/dev/null || die "tramond did not come up: $(tail -5 "$W/tramond.log")"
+
+# --- warm-up: every target UP and every RRD file made
+while :; do
+	alive
+	up=$(metrics | awk '/^tramon_target_up\{/ { n += $2 } END { print n + 0 }')
+	rrds=$(find "$W/state/rrd" -name '*.rrd' 2>/dev/null | wc -l)
+	el=$(( $(date +%s) - T_START ))
+	[ "$up" -lt "$TARGETS" ] || [ "$rrds" -lt "$TARGETS" ] || break
+	[ "$el" -lt "$MAX_WARMUP" ] ||
+	    die "warm-up: $up of $TARGETS UP, $rrds RRD files after $el s"
+	[ $((el % 10)) -ge 5 ] || say "warm-up: $el s, $up UP, $rrds RRD files"
+	sleep 5
+done
+say "all UP and stored after $(( $(date +%s) - T_START )) s; $WARM s more, then $WINDOW s measured"
+sleep "$WARM"
+
+# --- the window: metrics outside the CPU readings
+# (the echoes held up while tramond builds this reading are counted in
+# the window: its time is reported with the lateness)
+t0=$(date +%s%N)
+metrics >"$W/snap.a"
+echo "metrics_ms $(( ($(date +%s%N) - t0) / 1000000 ))" >>"$W/snap.a"
+echo "cpu $(cpu_self) $(cpu_children) $(date +%s%N)" >>"$W/snap.a"
+threads >>"$W/snap.a"
+sleep "$WINDOW"
+echo "cpu $(cpu_self) $(cpu_children) $(date +%s%N)" >"$W/snap.b"
+threads >>"$W/snap.b"
+metrics >>"$W/snap.b"
+grep VmHWM "/proc/$TRAMOND_PID/status" | awk '{ print "hwm", $2 }' >>"$W/snap.b"
+KIDS=$(cat /proc/"$TRAMOND_PID"/task/*/children 2>/dev/null || true)
+# A render in progress holds up tramond's exit (the first render's graphs
+# at 10,000 targets take hours with web_refresh 86400): 30 s, then KILL.
+kill "$TRAMOND_PID"
+for ((n = 0; n < 150; n++)); do
+	kill -0 "$TRAMOND_PID" 2>/dev/null || break
+	sleep 0.2
+done
+if kill -0 "$TRAMOND_PID" 2>/dev/null; then
+	say "tramond still stopping after 30 s (a render in progress): KILL"
+	kill -KILL "$TRAMOND_PID"
+fi
+wait "$TRAMOND_PID" 2>/dev/null || true
+TRAMOND_PID=
+# the rrdtool child ends on EOF; give it time not to overlap fping
+for ((n = 0; n < 50; n++)); do
+	[ -n "$KIDS" ] && kill -0 $KIDS 2>/dev/null || break
+	sleep 0.2
+done
+
+# --- fping, same addresses, same echoes
+# fping keeps each echo's sequence number for 10 s (its seqmap: 65,536
+# numbers), so one fping cannot send more than ~6,500 echoes a second
+# ("not enough sequence numbers available"): above 6,000 a second the
+# addresses are split among several fping processes run at once (each
+# with its own identifier), and their CPU is added up.
+P=$(( INTERVAL * 1000 / COUNT ))
+NF=$(( (TARGETS * 1000 / P + 5999) / 6000 ))
+[ "$NF" -ge 1 ] || NF=1
+PER=$(( (TARGETS + NF - 1) / NF ))
+I=$("$PYTHON" -c "import sys; n, p = int(sys.argv[1]), float(sys.argv[2]); print(f'{min(0.2, 0.9 * p / n):.3g}')" "$PER" "$P")
+split -l "$PER" -d -a 2 "$W/addresses" "$W/fping-addr."
+say "fping -C $COUNT -p $P -i $I -q -f ADDRESSES: $NF process(es) of up to $PER addresses"
+"$PYTHON" - "$COUNT" "$P" "$I" "$W"/fping-addr.* >"$W/fping.txt" <<'EOF2'
+import resource, subprocess, sys, time
+count, p, i, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+t0 = time.monotonic()
+procs = [subprocess.Popen(["fping", "-C", count, "-p", p, "-i", i, "-q", "-f", f],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+         for f in files]
+outs = [pr.communicate()[1] for pr in procs]
+wall = time.monotonic() - t0
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+matched = sum(1 for err in outs for line in err.splitlines() if " : " in line
+              for v in line.split(" : ", 1)[1].split() if v != "-")
+for err in outs:
+    for line in err.splitlines():
+        if " : " not in line:
+            print(line, file=sys.stderr)
+rc = max(pr.returncode for pr in procs)
+print(f"cpu {ru.ru_utime + ru.ru_stime:.3f} utime {ru.ru_utime:.3f} "
+      f"stime {ru.ru_stime:.3f} maxrss_kb {ru.ru_maxrss} wall {wall:.1f} "
+      f"matched {matched} rc {rc} procs {len(procs)}")
+EOF2
+cat "$W/fping.txt" >&2
+
+# --- the report
+"$PYTHON" - "$W" "$HZ" "$TARGETS" "$COUNT" "$INTERVAL" <<'EOF'
+import re, sys
+w, hz, n, count, interval = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+
+def read(path):
+    v, up = {}, 0
+    for line in open(path):
+        m = re.match(r'tramon_probe_events_total\{counter="([^"]+)"\} (\d+)', line)
+        if m:
+            v[m.group(1)] = int(m.group(2))
+        elif line.startswith("tramon_target_up{"):
+            up += int(float(line.split()[-1]))
+        elif line.startswith("cpu "):
+            f = line.split()
+            v["cpu"], v["child"], v["ns"] = int(f[1]), int(f[2]), int(f[3])
+        elif line.startswith("thr "):
+            f = line.split()
+            v["thr:" + f[1]] = int(f[2])
+        elif line.startswith("metrics_ms "):
+            v["metrics_ms"] = int(line.split()[1])
+        elif line.startswith("hwm "):
+            v["hwm"] = int(line.split()[1])
+    v["up"] = up
+    return v
+
+a, b = read(f"{w}/snap.a"), read(f"{w}/snap.b")
+d = {k: b[k] - a.get(k, 0) for k in b}
+secs = d["ns"] / 1e9
+sent, recv = d["icmp_sent"], d["icmp_received"]
+cpu, child = d["cpu"] / hz, d["child"] / hz
+cnt = d["ping_echo_late_count"]
+bounds = sorted((int(re.search(r"le_(\d+)us", k).group(1)), d[k])
+                for k in d if k.startswith("ping_echo_late_le_"))
+def q(p):
+    for bound, cum in bounds:
+        if cum >= p * cnt:
+            return f"<= {bound / 1000:g} ms"
+    return f"> {bounds[-1][0] / 1000:g} ms"
+worst, prev = "none", 0
+for bound, cum in bounds:
+    if cum > prev:
+        worst = f"<= {bound / 1000:g} ms"
+    prev = cum
+if bounds and cnt > bounds[-1][1]:
+    worst = f"> {bounds[-1][0] / 1000:g} ms"
+
+f = dict(zip(*[iter(open(f"{w}/fping.txt").read().split())] * 2))
+fcpu, fechoes, fmatched = float(f["cpu"]), n * count, int(f["matched"])
+t_per_k = 1000 * cpu / sent if sent else float("nan")
+f_per_k = 1000 * fcpu / fechoes
+print(f"{n} targets, {count} echoes per {interval} s, window {secs:.1f} s\n")
+print("| N | echoes (tramond / fping) | tramond CPU / 1000 echoes | fping CPU / 1000 echoes | ratio | tramond share of a core | RSS (VmHWM) | late p50 / p99 / max | matched (tramond / fping) |")
+print("|---|---|---|---|---|---|---|---|---|")
+print(f"| {n:,} | {sent:,} / {fechoes:,} | {t_per_k * 1000:.1f} ms | {f_per_k * 1000:.1f} ms "
+      f"| {t_per_k / f_per_k:.2f} | {100 * cpu / secs:.1f} % | {b['hwm'] / 1024:.1f} MB "
+      f"| {q(.5)} / {q(.99)} / {worst} "
+      f"| {recv:,} / {sent:,}, {b['up']:,} of {n:,} UP / {fmatched:,} of {fechoes:,} |")
+print(f"\ntramond: {cpu:.2f} s CPU in {secs:.1f} s ({1e6 * cpu / sent:.1f} us an echo); "
+      f"rrdtool child (nice 19): {child:.2f} s; late mean "
+      f"{d['ping_echo_late_sum_us'] / cnt / 1000:.3f} ms over {cnt:,} echoes; "
+      f"late/duplicate/foreign replies: {d['icmp_late']} / {d['icmp_duplicates']} / {d['icmp_foreign']}; "
+      f"send errors {d['icmp_send_errors']}; the window's first /metrics "
+      f"took {a.get('metrics_ms', -1)} ms")
+thr = sorted(((k[4:], d[k] / hz) for k in d if k.startswith("thr:")), key=lambda x: -x[1])
+print("tramond by thread (tramond = the event loop: probes, timers, /metrics): " +
+      ", ".join(f"{k} {c:.2f} s" for k, c in thr) +
+      (f"; the loop alone: {1e6 * dict(thr).get('tramond', 0) / sent:.1f} us an echo" if sent else ""))
+print(f"fping: {fcpu:.2f} s CPU (user {f['utime']}, sys {f['stime']}) in {f['wall']} s, "
+      f"{1e6 * fcpu / fechoes:.1f} us an echo, max RSS {int(f['maxrss_kb']) / 1024:.1f} MB, exit {f['rc']}, {f['procs']} process(es)")
+EOF
+grep -a -E 'warn|error|cannot' "$W/tramond.log" | head -5 >&2 || true
