@@ -279,6 +279,20 @@ report_fmt_cells(const struct report *r, const struct report_figures *f,
 		snprintf(c->loss, sizeof(c->loss), "–");
 }
 
+void
+report_fmt_outage_cells(int lang, const struct report_outage *o,
+    struct report_outage_cells *c)
+{
+	i18n_datetime_sec(lang, o->start, c->start, sizeof(c->start));
+	i18n_datetime_sec(lang, o->end, c->end, sizeof(c->end));
+	report_fmt_hms(o->duration, c->duration, sizeof(c->duration));
+	report_fmt_hms(o->counted, c->counted, sizeof(c->counted));
+	report_fmt_kind(lang, o, c->kind, sizeof(c->kind));
+	c->acked = i18n(lang, o->acked ? M_R_YES : M_R_NO);
+	report_fmt_hint(lang, o, c->hint, sizeof(c->hint));
+	report_fmt_note(lang, o, c->note, sizeof(c->note));
+}
+
 /* The text's cells: the mark below the SLA in a place of its own, so
  * that the figures line up. */
 static void
@@ -411,20 +425,11 @@ text_outages(struct buf *b, const struct report *r)
 		const struct report_target *rt = &r->targets[i];
 
 		for (size_t k = 0; k < rt->noutages; k++) {
-			const struct report_outage *o = &rt->outages[k];
-			char s[40], e[40], d[24], c[24], kind[160], hint[200],
-			    note[400];
+			struct report_outage_cells c;
 
-			i18n_datetime_sec(lang, o->start, s, sizeof(s));
-			i18n_datetime_sec(lang, o->end, e, sizeof(e));
-			report_fmt_hms(o->duration, d, sizeof(d));
-			report_fmt_hms(o->counted, c, sizeof(c));
-			report_fmt_kind(lang, o, kind, sizeof(kind));
-			report_fmt_hint(lang, o, hint, sizeof(hint));
-			report_fmt_note(lang, o, note, sizeof(note));
-			table_row(&t, 0, rt->name, s, e, d, c, kind,
-			    i18n(lang, o->acked ? M_R_YES : M_R_NO), hint,
-			    note);
+			report_fmt_outage_cells(lang, &rt->outages[k], &c);
+			table_row(&t, 0, rt->name, c.start, c.end, c.duration,
+			    c.counted, c.kind, c.acked, c.hint, c.note);
 			n++;
 		}
 	}

@@ -36,6 +36,16 @@ struct report_cells {
 void report_fmt_cells(const struct report *, const struct report_figures *,
     struct report_cells *);
 
+/* One outage's row as every format shows it (times local, durations
+ * H:MM:SS, words in `lang`). */
+struct report_outage_cells {
+	char start[40], end[40], duration[24], counted[24], kind[160];
+	const char *acked;
+	char hint[200], note[400];
+};
+void report_fmt_outage_cells(int lang, const struct report_outage *,
+    struct report_outage_cells *);
+
 /* Shared by the formats. */
 void report_fmt_hms(long seconds, char *buf, size_t len);   /* "743:00:00" */
 void report_fmt_pct(int lang, double pct, char *buf, size_t len);

@@ -309,32 +309,25 @@ html_outages(struct buf *b, const struct report *r)
 
 		for (size_t k = 0; k < t->noutages; k++) {
 			const struct report_outage *o = &t->outages[k];
-			char s[40], e[40], d[24], c[24], kind[160], hint[200],
-			    note[400];
+			struct report_outage_cells c;
 
-			i18n_datetime_sec(lang, o->start, s, sizeof(s));
-			i18n_datetime_sec(lang, o->end, e, sizeof(e));
-			report_fmt_hms(o->duration, d, sizeof(d));
-			report_fmt_hms(o->counted, c, sizeof(c));
-			report_fmt_kind(lang, o, kind, sizeof(kind));
-			report_fmt_hint(lang, o, hint, sizeof(hint));
-			report_fmt_note(lang, o, note, sizeof(note));
+			report_fmt_outage_cells(lang, o, &c);
 			buf_add(b, "<tr><td>");
 			buf_html(b, t->name);
 			buf_add(b, "</td>");
-			td_n(b, NULL, s);
-			td_n(b, NULL, e);
-			td_n(b, NULL, d);
-			td_n(b, NULL, c);
+			td_n(b, NULL, c.start);
+			td_n(b, NULL, c.end);
+			td_n(b, NULL, c.duration);
+			td_n(b, NULL, c.counted);
 			buf_add(b, "<td>");
-			buf_html(b, kind);
+			buf_html(b, c.kind);
 			buf_add(b, "</td><td>");
-			buf_html(b, i18n(lang, o->acked ? M_R_YES : M_R_NO));
+			buf_html(b, c.acked);
 			buf_add(b, "</td><td>");
-			buf_html(b, hint);
+			buf_html(b, c.hint);
 			buf_printf(b, "</td><td%s>", o->nodata > 0 ?
 			    " class=\"nodata\"" : "");
-			buf_html(b, note);
+			buf_html(b, c.note);
 			buf_add(b, "</td></tr>\n");
 		}
 	}

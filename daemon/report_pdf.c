@@ -359,20 +359,13 @@ pdf_outages(struct pdf *p)
 		const struct report_target *rt = &r->targets[i];
 
 		for (size_t k = 0; k < rt->noutages; k++) {
-			const struct report_outage *o = &rt->outages[k];
-			char s[40], e[40], d[24], c[24], kind[160], hint[200],
-			    note[400];
-			const char *v[9] = { rt->name, s, e, d, c, kind,
-				i18n(lang, o->acked ? M_R_YES : M_R_NO), hint,
-				note };
+			struct report_outage_cells c;
+			const char *v[9] = { rt->name, c.start, c.end,
+				c.duration, c.counted, c.kind, NULL, c.hint,
+				c.note };
 
-			i18n_datetime_sec(lang, o->start, s, sizeof(s));
-			i18n_datetime_sec(lang, o->end, e, sizeof(e));
-			report_fmt_hms(o->duration, d, sizeof(d));
-			report_fmt_hms(o->counted, c, sizeof(c));
-			report_fmt_kind(lang, o, kind, sizeof(kind));
-			report_fmt_hint(lang, o, hint, sizeof(hint));
-			report_fmt_note(lang, o, note, sizeof(note));
+			report_fmt_outage_cells(lang, &rt->outages[k], &c);
+			v[6] = c.acked;
 			row(p, &t, v, ROW_PLAIN);
 		}
 	}
