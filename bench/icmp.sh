@@ -127,7 +127,16 @@ PATH=$W/bin:$PATH TRAMON_ASSET_DIR=$TOP/web "$BUILD/tramond" -f -c "$CONF" 2>"$W
 TRAMOND_PID=$!
 T_START=$(date +%s)
 
-metrics() { curl -fsS --max-time 30 "http://$HTTP/metrics"; }
+# (a reading cut short on a loaded machine is tried again)
+metrics() {
+	local n
+	for n in 1 2 3; do
+		curl -fsS --max-time 30 "http://$HTTP/metrics" >"$W/metrics.tmp" &&
+		    { cat "$W/metrics.tmp"; return 0; }
+		sleep 1
+	done
+	return 1
+}
 cpu_self() { awk '{ print $14 + $15 }' "/proc/$TRAMOND_PID/stat"; }
 cpu_children() {	# reaped + the live rrdtool
 	local reaped live=0 c

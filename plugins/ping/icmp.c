@@ -362,6 +362,14 @@ sock_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+void
+icmp_poll(struct icmp_engine *e)
+{
+	for (int i = 0; i < 2; i++)
+		if (e->sock[i].fd != -1)
+			sock_read(e->sock[i].fd, EV_READ, &e->sock[i]);
+}
+
 static int
 read_ping_range(unsigned long *lo, unsigned long *hi)
 {

@@ -6,6 +6,10 @@
  * the spacing).  Host names are resolved with evdns, never on the loop
  * with getaddrinfo().
  *
+ * Pacing: every running round waits in one heap under one timer (the
+ * pacer, below), so that the echoes of thousands of targets leave in
+ * batches, one loop wake-up for several echoes.
+ *
  * Memory: a target in configure(), a round (echo table, result array and
  * timer in one block) in start(); nothing per packet.
  */
@@ -62,7 +66,10 @@ struct round {
 	struct target *t;
 	struct tm_round *tm;
 	struct round *next;
-	struct event *ev;	/* the round's one timer, in this block */
+	struct event *ev;	/* waits for DNS, or defers round_done() */
+	int waiting_only;	/* all sent: its wake is a deadline */
+	size_t heap_at;		/* its place in the pacer's heap + 1; 0 =
+				 * not in it */
 	double *rtt;		/* the result, in this block */
 	enum round_state state;
 	int64_t t0;		/* CLOCK_MONOTONIC ns of the first echo */
@@ -145,6 +152,205 @@ mono_now(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/*
+ * The pacer.  A round in ROUND_RUN needs the loop at its next echo's
+ * slot (t0 + i * spacing), or once all are sent at its oldest echo's
+ * deadline: that time is its `wake`, and the rounds wait in a min-heap
+ * on it under a single timer.  A wake-up steps every round that is due
+ * (sends, expires, reschedules), and the timer fires at most once every
+ * PACE_NS: an echo leaves at most that late, never early, and at 10,000
+ * targets x 20 echoes a minute one wake-up sends about three of them.
+ * With a timer per round (before) each echo cost a wake-up of its own,
+ * an epoll_wait and a timerfd_settime for one sendto
+ * (docs/benchmarks.md, "Where the CPU goes").
+ *
+ * Each echo is stamped and sent by its own sendto(), not one sendmmsg()
+ * per batch: a batch's stamps would be taken before the call and the
+ * later echoes' round-trip times would include the kernel's work on
+ * the earlier ones (tens of microseconds; a LAN answers in 200).
+ */
+#define PACE_NS		1000000		/* 1 ms */
+#define LATE_POLL_NS	5000000		/* a wake-up this late reads first */
+
+/* The heap keeps each round's wake beside its pointer: sifting compares
+ * keys in one array instead of chasing a round's cache line per step. */
+struct heap_entry {
+	int64_t wake;
+	struct round *r;
+};
+
+static struct {
+	struct heap_entry *heap;
+	size_t n, cap;
+	struct event *ev;
+	int64_t armed;		/* when the timer fires; 0 = not armed */
+	int64_t last_fired;
+	int firing;		/* inside pacer_fire(): it re-arms at the end */
+} pacer;
+
+static void round_step(struct round *, int64_t);
+
+static void
+heap_set(size_t i, struct heap_entry e)
+{
+	pacer.heap[i] = e;
+	e.r->heap_at = i + 1;
+}
+
+static void
+heap_up(size_t i)
+{
+	struct heap_entry e = pacer.heap[i];
+
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (pacer.heap[parent].wake <= e.wake)
+			break;
+		heap_set(i, pacer.heap[parent]);
+		i = parent;
+	}
+	heap_set(i, e);
+}
+
+static void
+heap_down(size_t i)
+{
+	struct heap_entry e = pacer.heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= pacer.n)
+			break;
+		if (c + 1 < pacer.n && pacer.heap[c + 1].wake <
+		    pacer.heap[c].wake)
+			c++;
+		if (e.wake <= pacer.heap[c].wake)
+			break;
+		heap_set(i, pacer.heap[c]);
+		i = c;
+	}
+	heap_set(i, e);
+}
+
+static void
+pacer_del(struct round *r)
+{
+	struct heap_entry last;
+	size_t i;
+
+	if (r->heap_at == 0)
+		return;
+	i = r->heap_at - 1;
+	r->heap_at = 0;
+	last = pacer.heap[--pacer.n];
+	if (i == pacer.n)
+		return;
+	heap_set(i, last);
+	if (i > 0 && pacer.heap[(i - 1) / 2].wake > last.wake)
+		heap_up(i);
+	else
+		heap_down(i);
+}
+
+/* Set the timer for the earliest round, no sooner than PACE_NS after
+ * the last wake-up.  A timer already set sooner is left alone: it
+ * fires, finds little or nothing due and is set again. */
+static void
+pacer_arm(int64_t now)
+{
+	struct timeval tv;
+	int64_t want, d;
+
+	if (pacer.n == 0 || pacer.firing)
+		return;
+	want = pacer.heap[0].wake;
+	if (want < pacer.last_fired + PACE_NS)
+		want = pacer.last_fired + PACE_NS;
+	if (pacer.armed != 0 && pacer.armed <= want)
+		return;
+	pacer.armed = want;
+	d = want > now ? want - now : 0;
+	tv.tv_sec = (time_t)(d / 1000000000);
+	tv.tv_usec = (suseconds_t)((d % 1000000000 + 999) / 1000);
+	if (tv.tv_usec >= 1000000) {
+		tv.tv_sec++;
+		tv.tv_usec -= 1000000;
+	}
+	evtimer_add(pacer.ev, &tv);
+}
+
+/* The round needs the loop at `when`. */
+static void
+pacer_put(struct round *r, int64_t when, int64_t now)
+{
+	if (r->heap_at == 0) {
+		if (pacer.n == pacer.cap) {
+			size_t cap = pacer.cap ? pacer.cap * 2 : 256;
+			struct heap_entry *h = reallocarray(pacer.heap, cap,
+			    sizeof(*h));
+
+			if (h == NULL) {
+				host->log(LOG_CRIT, "ping: out of memory");
+				abort();
+			}
+			pacer.heap = h;
+			pacer.cap = cap;
+		}
+		heap_set(pacer.n++, (struct heap_entry){ when, r });
+		heap_up(pacer.n - 1);
+	} else {
+		size_t i = r->heap_at - 1;
+		int64_t was = pacer.heap[i].wake;
+
+		pacer.heap[i].wake = when;
+		if (when < was)
+			heap_up(i);
+		else
+			heap_down(i);
+	}
+	pacer_arm(now);
+}
+
+/*
+ * Step every round that is due.  A stepped round gets a later wake (its
+ * next slot or deadline is past `now`) and sinks, or leaves the heap
+ * when it ended; a round that ends may make the core cancel or release
+ * others, which leave the heap the same way.  The bound is a guard.
+ */
+static void
+pacer_fire(evutil_socket_t fd, short what, void *arg)
+{
+	int64_t now = mono_now();
+	size_t guard = 2 * pacer.n + 64;
+	int polled = 0;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	pacer.armed = 0;
+	pacer.last_fired = now;
+	pacer.firing = 1;
+	while (pacer.n > 0 && pacer.heap[0].wake <= now && guard-- > 0) {
+		struct round *r = pacer.heap[0].r;
+
+		/* Before an echo is given up, read the replies the socket
+		 * holds: a busy loop may not have read them yet, and their
+		 * kernel stamps say whether they came in time.  Once a
+		 * wake-up; replies may end rounds: look at the top again. */
+		if (!polled && (r->waiting_only ||
+		    now - pacer.heap[0].wake > LATE_POLL_NS)) {
+			polled = 1;
+			icmp_poll(engine);
+			continue;
+		}
+		round_step(r, now);
+	}
+	pacer.firing = 0;
+	pacer_arm(now);
+}
+
 static void
 arm(struct round *r, int64_t at, int64_t now)
 {
@@ -165,6 +371,7 @@ arm(struct round *r, int64_t at, int64_t now)
 static void
 round_complete(struct round *r)
 {
+	pacer_del(r);
 	if (in_callout) {
 		r->state = ROUND_DONE;
 		arm(r, 0, 0);
@@ -292,11 +499,12 @@ round_step(struct round *r, int64_t now)
 	}
 	while (r->oldest < r->nsent && r->echo[r->oldest].state != ECHO_WAITING)
 		r->oldest++;
-	if (r->nsent < r->count)
+	r->waiting_only = r->nsent == r->count;
+	if (!r->waiting_only)
 		next = r->t0 + (int64_t)r->nsent * t->spacing_ns;
 	else
 		next = r->echo[r->oldest].deadline;
-	arm(r, next, now);
+	pacer_put(r, next, now);
 }
 
 static void
@@ -320,6 +528,7 @@ round_begin(struct round *r)
 		return;
 	}
 	r->state = ROUND_RUN;
+	event_del(r->ev);	/* the wait for DNS is over */
 	r->t0 = mono_now();
 	round_step(r, r->t0);
 }
@@ -369,6 +578,7 @@ round_free(struct round *r)
 {
 	round_forget(r);
 	round_unlink(r);
+	pacer_del(r);
 	event_del(r->ev);
 	event_debug_unassign(r->ev);
 	free(r);
@@ -400,6 +610,7 @@ round_finish(struct round *r)
 	 * call back into us (cancel, release). */
 	round_forget(r);
 	round_unlink(r);
+	pacer_del(r);
 	event_del(r->ev);
 	host->round_done(tm, &res);
 	event_debug_unassign(r->ev);
@@ -791,14 +1002,19 @@ ping_init(const struct tm_host *h)
 	static const char *const kind[] = { "none", "raw", "ping (datagram)" };
 
 	host = h;
-	if ((engine = icmp_new(on_reply)) == NULL) {
+	if ((engine = icmp_new(on_reply)) == NULL ||
+	    (pacer.ev = evtimer_new(h->base, pacer_fire, NULL)) == NULL) {
 		h->log(LOG_ERR, "ping: out of memory");
+		icmp_free(engine);
+		engine = NULL;
 		return -1;
 	}
 	if (icmp_open(engine, h->base, err, sizeof(err)) == -1) {
 		h->log(LOG_ERR, "ping: %s", err);
 		icmp_free(engine);
 		engine = NULL;
+		event_free(pacer.ev);
+		pacer.ev = NULL;
 		return -1;
 	}
 	h->log(LOG_INFO, "ping: IPv4: %s socket, id %u",
@@ -847,6 +1063,10 @@ ping_shutdown(void)
 {
 	icmp_free(engine);
 	engine = NULL;
+	if (pacer.ev)
+		event_free(pacer.ev);
+	free(pacer.heap);
+	memset(&pacer, 0, sizeof(pacer));
 }
 
 const struct tm_probe_ops tramon_probe = {
