@@ -344,18 +344,51 @@ restore_states(void)
 	return n;
 }
 
+/*
+ * Saving the states: the loop copies what it must (the statuses are
+ * plain structures, the ids one block) and the saver thread builds the
+ * JSON and writes it.  At 10,000 targets building the text took the
+ * loop about 0.2 s, once a minute: echoes due meanwhile left late.
+ */
 struct save_job {
 	char *path;
-	char *text;
+	time_t saved;
+	size_t n;
+	struct tstatus *st;
+	char **ids;		/* n pointers into the same block */
+	json_t *alerts;
 };
+
+static char *
+states_json(time_t saved, size_t n, char *const *ids,
+    const struct tstatus *st, json_t *alerts)
+{
+	json_t *root = json_object(), *targets = json_object();
+	char *text;
+
+	json_object_set_new(root, "saved", json_integer(saved));
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(targets, ids[i], status_to_json(&st[i]));
+	json_object_set_new(root, "targets", targets);
+	json_object_set_new(root, "alerts", alerts);
+	text = json_dumps(root, JSON_INDENT(1));
+	json_decref(root);
+	return text;
+}
 
 static void
 save_run(void *arg)
 {
 	struct save_job *j = arg;
+	char *text = states_json(j->saved, j->n, j->ids, j->st, j->alerts);
 
-	if (file_replace(j->path, j->text, strlen(j->text), 1) == -1)
+	j->alerts = NULL;	/* the document took it */
+	if (text == NULL)
+		log_warnx("cannot save the states to %s: out of memory",
+		    j->path);
+	else if (file_replace(j->path, text, strlen(text), 1) == -1)
 		log_warn("cannot save the states to %s", j->path);
+	free(text);
 }
 
 static void
@@ -363,40 +396,62 @@ save_done(void *arg)
 {
 	struct save_job *j = arg;
 
+	json_decref(j->alerts);
 	free(j->path);
-	free(j->text);
+	free(j->st);
+	free(j->ids);
 	free(j);
+}
+
+/* What the saver needs, copied from the loop's live data. */
+static struct save_job *
+save_snapshot(void)
+{
+	struct save_job *j = xcalloc(1, sizeof(*j));
+	size_t n = M.conf->ntargets, len = 0;
+	char *p;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(M.conf->targets[i].pub.id) + 1;
+	j->path = state_file();
+	j->saved = time(NULL);
+	j->n = n;
+	j->st = xreallocarray(NULL, n ? n : 1, sizeof(*j->st));
+	memcpy(j->st, M.st, n * sizeof(*j->st));
+	/* the pointers, then the strings, in one block */
+	j->ids = xmalloc((n ? n : 1) * sizeof(char *) + len);
+	p = (char *)(j->ids + (n ? n : 1));
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(M.conf->targets[i].pub.id) + 1;
+
+		memcpy(p, M.conf->targets[i].pub.id, l);
+		j->ids[i] = p;
+		p += l;
+	}
+	j->alerts = alerts_save();
+	return j;
 }
 
 static char *
 states_text(void)
 {
-	json_t *root = json_object(), *targets = json_object();
-	char *text;
+	struct save_job *j = save_snapshot();
+	char *text = states_json(j->saved, j->n, j->ids, j->st, j->alerts);
 
-	json_object_set_new(root, "saved", json_integer(time(NULL)));
-	for (size_t i = 0; i < M.conf->ntargets; i++)
-		json_object_set_new(targets, M.conf->targets[i].pub.id,
-		    status_to_json(&M.st[i]));
-	json_object_set_new(root, "targets", targets);
-	json_object_set_new(root, "alerts", alerts_save());
-	text = json_dumps(root, JSON_INDENT(1));
-	json_decref(root);
+	j->alerts = NULL;
+	save_done(j);
 	return text;
 }
 
 static void
 save_states(evutil_socket_t fd, short what, void *arg)
 {
-	struct save_job *j = xcalloc(1, sizeof(*j));
 	struct timeval tv = { SAVE_EVERY_S, 0 };
 
 	(void)fd;
 	(void)what;
 	(void)arg;
-	j->path = state_file();
-	j->text = states_text();
-	worker_submit(M.saver, save_run, save_done, j);
+	worker_submit(M.saver, save_run, save_done, save_snapshot());
 	M.save_queued = 0;
 	evtimer_add(M.save_timer, &tv);
 }
