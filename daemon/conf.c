@@ -103,7 +103,7 @@ static const char *const sections[] = {
 static const char *const daemon_keys[] = {
 	"name", "base_url", "state_dir", "web_dir", "plugin_dir", "user",
 	"language", "timezone", "log", "log_level", "http_listen",
-	"rrdcached", "web_refresh", "control_socket", NULL
+	"rrdcached", "rrdcached_base", "web_refresh", "control_socket", NULL
 };
 static const char *const smtp_keys[] = {
 	"url", "starttls", "username", "password_file", "from", "ca_file",
@@ -679,6 +679,36 @@ bad_value(struct scope *sc, const char *path, const char *fmt, ...)
 	free(msg);
 }
 
+/*
+ * Over TCP rrdcached takes file names relative to its base directory
+ * (its -b): daemon.rrdcached_base says where that directory is here, and
+ * the RRD directory (state_dir/rrd) must be inside it, for the pages read
+ * the files that rrdcached writes.
+ */
+static void
+check_rrdcached_base(struct scope *sc, const struct conf *c)
+{
+	const char *r = c->rrdcached, *b = c->rrdcached_base;
+	char *rrd = xasprintf("%s/rrd", c->state_dir);
+	size_t n = strlen(b);
+
+	while (n > 1 && b[n - 1] == '/')
+		n--;
+	if (*r == '\0' || r[0] == '/' || has_prefix(r, "unix:")) {
+		if (*b != '\0')
+			bad_value(sc, "rrdcached_base", "is only for a "
+			    "\"HOST:PORT\" rrdcached");
+	} else if (*b == '\0')
+		report_at(sc->ld, sc->anchor, "%s: rrdcached \"%s\" is reached "
+		    "over TCP: set rrdcached_base to its -b directory as this "
+		    "host sees it", sc->ctx[0], r);
+	else if (strncmp(rrd, b, n) != 0 || (rrd[n] != '/' &&
+	    rrd[n] != '\0' && n > 1))
+		bad_value(sc, "rrdcached_base", "must contain the RRD "
+		    "directory %s (state_dir/rrd) (got \"%s\")", rrd, b);
+	free(rrd);
+}
+
 static void
 missing(struct scope *sc, const char *key)
 {
@@ -1126,6 +1156,8 @@ load_daemon(struct loader *ld)
 			c->rrdcached = xstrdup(s);
 		}
 	}
+	c->rrdcached_base = get_path(&sc, "rrdcached_base", "");
+	check_rrdcached_base(&sc, c);
 	c->web_refresh = 60;
 	if (get_int(&sc, "web_refresh", 5, 86400, &v) == 1)
 		c->web_refresh = (int)v;
@@ -2551,6 +2583,7 @@ conf_free(struct conf *c)
 	free(c->timezone);
 	free(c->http_listen);
 	free(c->rrdcached);
+	free(c->rrdcached_base);
 	free(c->control_socket);
 	free(c);
 }

@@ -118,6 +118,7 @@ struct conf {
 	int log_level;              /* LOG_DEBUG ... LOG_ERR */
 	char *http_listen;          /* "" = off */
 	char *rrdcached;            /* "" = direct */
+	char *rrdcached_base;       /* its -b dir here (TCP only), or "" */
 	int web_refresh;
 	char *control_socket;
 

@@ -1,7 +1,8 @@
 /*
  * Storage of measurements in RRD files (state_dir/rrd/ID.rrd), written
  * off the event loop: by a worker thread with librrd, or through
- * rrdcached when daemon.rrdcached is set.
+ * rrdcached when daemon.rrdcached is set, the updates then sent in
+ * BATCHes on a connection of our own (librrd 1.7.2 has no batch call).
  *
  * Layout of a target's RRD (step = the target's interval, heartbeat
  * 2 x interval, all GAUGE): median min max avg jitter loss up, then
@@ -47,7 +48,7 @@ void store_round(const struct target_def *, time_t when,
     const struct round_stats *, const double *values,
     const struct store_instance *, size_t ninst);
 
-/* Writes queued and not yet done. */
+/* Writes queued and not yet done (updates held for rrdcached too). */
 unsigned store_pending(void);
 
 /* Write everything queued, flush rrdcached, stop the writer. */
@@ -59,6 +60,13 @@ char *store_path(const struct conf *, const char *id);
 /* "state_dir/rrd/ID/NAME.rrd", NAME made safe for a file (caller frees). */
 char *store_instance_path(const struct conf *, const char *id,
     const char *name);
+
+/* The name rrdcached knows a file (store_path(), store_instance_path())
+ * by: relative to its base directory over TCP (daemon.rrdcached_base),
+ * the real path over a unix socket, the path itself without rrdcached
+ * (caller frees).  Usable from any thread between store_open() and
+ * store_close(). */
+char *store_cached_name(const char *path);
 
 /* Data source names of a target's RRD, in order, into `names` (at most
  * `max`); returns how many there are. */

@@ -123,6 +123,7 @@ warn_restart_needed(const struct conf *o, const struct conf *n)
 		{ "user", offsetof(struct conf, user) },
 		{ "http_listen", offsetof(struct conf, http_listen) },
 		{ "rrdcached", offsetof(struct conf, rrdcached) },
+		{ "rrdcached_base", offsetof(struct conf, rrdcached_base) },
 		{ "control_socket", offsetof(struct conf, control_socket) },
 	};
 
@@ -156,6 +157,8 @@ reload(void)
 	nc->web_dir = xstrdup(old->web_dir);
 	free(nc->rrdcached);
 	nc->rrdcached = xstrdup(old->rrdcached);
+	free(nc->rrdcached_base);
+	nc->rrdcached_base = xstrdup(old->rrdcached_base);
 	apply_timezone(nc);
 	apply_logging(nc);
 	if (probe_init_all(D.base, NULL) == -1)

@@ -20,6 +20,7 @@
 #include "graph.h"
 #include "journal.h"
 #include "log.h"
+#include "store.h"
 #include "util.h"
 #include "web.h"
 #include "webpage.h"
@@ -152,13 +153,20 @@ static atomic_int flush_failing;
 static void
 flush_rrd(const char *daemon, const char *rrd)
 {
+	char *name;
+	int rc;
+
 	if (daemon == NULL || *daemon == '\0')
 		return;
 	/* not rrdc_flush_if_daemon(): it reports success when it cannot
-	 * connect at all */
+	 * connect at all; over TCP the name is relative to rrdcached's base
+	 * (store_cached_name) */
+	name = store_cached_name(rrd);
 	rrd_clear_error();
-	if (rrdc_connect(daemon) != 0 || !rrdc_is_connected(daemon) ||
-	    rrdc_flush(rrd) != 0) {
+	rc = rrdc_connect(daemon) != 0 || !rrdc_is_connected(daemon) ||
+	    rrdc_flush(name) != 0;
+	free(name);
+	if (rc) {
 		if (atomic_exchange(&flush_failing, 1) == 0)
 			log_warnx("web: rrdcached %s: flush %s: %s; graphs and "
 			    "uptime may miss the newest values", daemon, rrd,

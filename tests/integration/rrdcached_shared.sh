@@ -2,9 +2,7 @@
 #
 # Scale-out through rrdcached (issue 8): two tramond instances, each with
 # its own targets and state directory, write through ONE rrdcached
-# (Debian's) over its unix socket.  (Over TCP, librrd refuses absolute
-# file names: a remote rrdcached needs names relative to its -b base
-# directory, which tramond does not use yet.)
+# (Debian's) over its unix socket.  (Over TCP: rrdcached_tcp.sh.)
 #  - both instances' RRD files are created and updated through it (its
 #    STATS count the updates of both; the files' last_update advances);
 #  - the pages of both have their graphs (drawn after a FLUSH);

@@ -5,8 +5,12 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,6 +149,34 @@ fetch_avg(const char *path, const char *ds, time_t start, time_t end)
 	}
 	rrd_freemem(data);
 	return n ? sum / n : NAN;
+}
+
+/* Rows of `ds` with a value in (start, end]. */
+static int
+count_rows(const char *path, const char *ds, time_t start, time_t end)
+{
+	unsigned long step = 1, nds;
+	char **names;
+	rrd_value_t *data;
+	int n = 0, col = -1;
+
+	if (rrd_fetch_r(path, "AVERAGE", &start, &end, &step, &nds, &names,
+	    &data) != 0) {
+		rrd_clear_error();
+		return -1;
+	}
+	for (unsigned long i = 0; i < nds; i++) {
+		if (strcmp(names[i], ds) == 0)
+			col = (int)i;
+		rrd_freemem(names[i]);
+	}
+	rrd_freemem(names);
+	for (time_t t = start + (time_t)step; col >= 0 && t <= end;
+	    t += (time_t)step)
+		if (!isnan(data[((t - start) / (time_t)step - 1) * nds + col]))
+			n++;
+	rrd_freemem(data);
+	return n;
 }
 
 static void
@@ -390,6 +422,178 @@ DEF_TEST(through_rrdcached)
 	return 0;
 }
 
+/* Does something listen on `addr` ("unix:PATH" or "127.0.0.1:PORT")? */
+static int
+answers(const char *addr)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int fd, ok;
+
+	if (strncmp(addr, "unix:", 5) == 0) {
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", addr + 5);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	} else {
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin.sin_port = htons((uint16_t)atoi(strchr(addr, ':') + 1));
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+/* rrdcached with base directory `dir`, listening on `addr`; its pid,
+ * once it answers. */
+static pid_t
+start_rrdcached(const char *addr)
+{
+	char journal[256];
+	pid_t pid;
+	int gone = 1;
+
+	snprintf(journal, sizeof(journal), "%s/cached-journal", dir);
+	mkdir(journal, 0755);
+	if ((pid = fork()) == 0) {
+		execl("/usr/bin/rrdcached", "rrdcached", "-g", "-l", addr,
+		    "-b", dir, "-B", "-j", journal, "-w", "1800", "-f", "3600",
+		    "-F", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 250 && gone; i++) {	/* until it answers */
+		gone = !answers(addr);
+		if (gone)
+			usleep(20000);
+	}
+	EXPECT_TRUE(!gone);
+	return pid;
+}
+
+static void
+stop_rrdcached(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+/* A port no one listens on now. */
+static int
+free_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		return -1;
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Over TCP rrdcached takes names relative to its base directory
+ * (daemon.rrdcached_base); the files, a switch's ports among them, are
+ * where the pages read them. */
+DEF_TEST(through_rrdcached_tcp)
+{
+	char addr[64];
+	struct target_def d, sw;
+	struct store_instance port = { "Gi1/0/9", NULL };
+	double gi[3] = { 1000, 2000, 1 };
+	struct round_stats rs = sample(.002, 0);
+	char *path, *name;
+	pid_t pid;
+	time_t t0 = (time(NULL) / 60 + 1) * 60;
+
+	if (access("/usr/bin/rrdcached", X_OK) != 0) {
+		printf("# rrdcached not installed: skipped\n");
+		return 0;
+	}
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", free_port());
+	pid = start_rrdcached(addr);
+	store_close();
+	free(conf.rrdcached);
+	conf.rrdcached = xstrdup(addr);
+	conf.rrdcached_base = dir;
+	EXPECT_EQ_INT(0, store_open(base, &conf));
+	path = store_path(&conf, "ben-tre");
+	name = store_cached_name(path);
+	EXPECT_EQ_STR("rrd/ben-tre.rrd", name);
+	free(name);
+	def_init(&d, "ben-tre", &smoke_probe, 60);
+	def_init(&sw, "sw-tcp", &switch_probe, 60);
+	port.values = gi;
+	write_rounds(&d, t0, 15, 60, .03);
+	for (int i = 0; i < 15; i++)
+		store_round(&sw, t0 + i * 60, &rs, NULL, &port, 1);
+	settle();
+	EXPECT_EQ_INT(0, (int)store_pending());
+	store_close();	/* flushes rrdcached */
+	EXPECT_NEAR(.03, fetch_avg(path, "median", t0, t0 + 14 * 60), 1e-6);
+	free(path);
+	path = store_instance_path(&conf, "sw-tcp", "Gi1/0/9");
+	EXPECT_NEAR(2000, fetch_avg(path, "out_octets", t0, t0 + 14 * 60),
+	    1e-6);
+	free(path);
+	stop_rrdcached(pid);
+	free(conf.rrdcached);
+	conf.rrdcached = xstrdup("");
+	conf.rrdcached_base = NULL;
+	EXPECT_EQ_INT(0, store_open(base, &conf));	/* for teardown */
+	return 0;
+}
+
+/*
+ * rrdcached goes away and comes back: the updates meanwhile are held
+ * and sent then, none lost.
+ */
+DEF_TEST(rrdcached_goes_away_and_comes_back)
+{
+	char sock[256];
+	struct target_def d;
+	char *path;
+	pid_t pid;
+	time_t t0 = (time(NULL) / 60 + 1) * 60;
+
+	if (access("/usr/bin/rrdcached", X_OK) != 0) {
+		printf("# rrdcached not installed: skipped\n");
+		return 0;
+	}
+	snprintf(sock, sizeof(sock), "unix:%s/rrdcached2.sock", dir);
+	pid = start_rrdcached(sock);
+	store_close();
+	free(conf.rrdcached);
+	conf.rrdcached = xstrdup(sock);
+	EXPECT_EQ_INT(0, store_open(base, &conf));
+	def_init(&d, "cho-lach", &smoke_probe, 60);
+	write_rounds(&d, t0, 5, 60, .05);
+	settle();
+	EXPECT_EQ_INT(0, (int)store_pending());
+	stop_rrdcached(pid);
+	write_rounds(&d, t0 + 5 * 60, 5, 60, .05);
+	settle();
+	EXPECT_TRUE(store_pending() > 0);	/* held */
+	pid = start_rrdcached(sock);
+	for (int i = 0; i < 40 && store_pending() > 0; i++)
+		settle();	/* retried within RETRY_S */
+	EXPECT_EQ_INT(0, (int)store_pending());
+	store_close();
+	path = store_path(&conf, "cho-lach");
+	/* every minute has its value: none was lost */
+	EXPECT_NEAR(.05, fetch_avg(path, "median", t0, t0 + 9 * 60), 1e-6);
+	EXPECT_EQ_INT(9, count_rows(path, "median", t0, t0 + 9 * 60));
+
+	free(path);
+	stop_rrdcached(pid);
+	free(conf.rrdcached);
+	conf.rrdcached = xstrdup("");
+	EXPECT_EQ_INT(0, store_open(base, &conf));	/* for teardown */
+	return 0;
+}
+
 int
 main(void)
 {
@@ -409,6 +613,8 @@ main(void)
 	RUN_TEST(clock_was_in_the_future);
 	RUN_TEST(instances_get_their_own_files);
 	RUN_TEST(through_rrdcached);
+	RUN_TEST(through_rrdcached_tcp);
+	RUN_TEST(rrdcached_goes_away_and_comes_back);
 	store_close();
 	free(conf.rrdcached);
 	event_base_free(base);
