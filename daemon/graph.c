@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -628,6 +629,10 @@ title(const struct graph_req *g, enum graph_kind k, enum graph_range r)
 #define PIPE_MAX	500		/* graphs per child */
 #define PIPE_TIMEOUT_MS	30000		/* per graph */
 #define PIPE_PAUSE_S	600		/* in-process after a failure */
+#define CANCEL_POLL_MS	100		/* a graph in flight sees a cancel */
+
+/* graph_cancel(): set by the loop thread, read by the drawing one */
+static atomic_int cancelled;
 
 extern char **environ;
 
@@ -751,7 +756,7 @@ send_all(int fd, const char *p, size_t len)
 
 /*
  * Read the child's answer to one command.  0: "OK"; -1: "ERROR: ..."
- * (copied to err); -2: the child is gone or stuck.
+ * (copied to err); -2: the child is gone or stuck; -4: graph_cancel().
  */
 static int
 read_answer(char *err, size_t errlen)
@@ -790,6 +795,12 @@ read_answer(char *err, size_t errlen)
 			    RRDTOOL_PROG, PIPE_TIMEOUT_MS / 1000);
 			return -2;
 		}
+		if (atomic_load(&cancelled)) {
+			snprintf(err, errlen, "cancelled");
+			return -4;
+		}
+		if (left > CANCEL_POLL_MS)
+			left = CANCEL_POLL_MS;
 		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR)
 			return -2;
 		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
@@ -807,7 +818,7 @@ read_answer(char *err, size_t errlen)
 
 /* Draw through the child into a temporary file, renamed over `path`.
  * 0 ok, -1 the graph failed, -2 the child failed, -3 no child could be
- * started. */
+ * started, -4 cancelled (the child is stopped). */
 static int
 draw_child(struct args *a, const char *path, char *err, size_t errlen)
 {
@@ -841,12 +852,14 @@ draw_child(struct args *a, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "rename: %s", strerror(errno));
 		rc = -1;
 	}
+	/* a child that is stuck or cancelled may still be writing tmp:
+	 * it goes first (killed and reaped), then tmp */
+	if (rc <= -2)
+		child_stop(1);
 	if (rc != 0)
 		unlink(tmp);
 	free(tmp);
-	if (rc == -2)
-		child_stop(1);
-	else if (++rt.drawn >= PIPE_MAX)
+	if (rc > -2 && ++rt.drawn >= PIPE_MAX)
 		child_stop(0);
 	return rc;
 }
@@ -892,14 +905,16 @@ draw(struct args *a, const char *path)
 	int rc = -2;
 
 	pthread_mutex_lock(&graph_lock);
-	if (rt.use_child && mono_ns() >= rt.pause_until) {
+	if (atomic_load(&cancelled))
+		rc = -4;
+	else if (rt.use_child && mono_ns() >= rt.pause_until) {
 		/* a child that died is replaced once before giving up */
 		for (int try = 0; try < 2 && rc == -2; try++) {
 			if (try == 1)
 				log_warnx("graph: %s; starting a new one", err);
 			rc = draw_child(a, path, err, sizeof(err));
 		}
-		if (rc <= -2) {
+		if (rc == -2 || rc == -3) {
 			rc = -2;
 			log_warnx("graph: %s; drawing in-process for %d min "
 			    "(librrd 1.7 leaks memory there)", err,
@@ -910,7 +925,8 @@ draw(struct args *a, const char *path)
 	}
 	if (rc == -2)
 		rc = draw_inprocess(a, path);
-	else if (rc != 0 && log_limited(&draw_lim, 600, &dropped))
+	else if (rc != 0 && rc != -4 &&
+	    log_limited(&draw_lim, 600, &dropped))
 		/* a full disk fails every graph of every render */
 		log_warnx("graph %s: %s (%lu failed graphs before it not "
 		    "logged)", path, err, dropped);
@@ -927,6 +943,12 @@ graph_use_child(int on)
 	rt.use_child = on;
 	rt.pause_until = 0;
 	pthread_mutex_unlock(&graph_lock);
+}
+
+void
+graph_cancel(int on)
+{
+	atomic_store(&cancelled, on);
 }
 
 void

@@ -90,6 +90,13 @@ int graph_render_span(const struct graph_req *, time_t start, int w, int h,
  * this process (0; for tests, and used when rrdtool cannot be run). */
 void graph_use_child(int on);
 
+/* While `on`, every graph gives up at once (-1, not logged), the one
+ * the rrdtool child is drawing too: the child is killed and its
+ * temporary file removed, the graph's file stays as it was.  A graph
+ * drawn in this process (rrd_graph_v) is finished first.  For
+ * web_close(): a stop does not wait for a render.  Any thread. */
+void graph_cancel(int on);
+
 /* Stop the rrdtool child (web_close). */
 void graph_close(void);
 

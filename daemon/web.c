@@ -38,7 +38,20 @@ static struct {
 	int closing;
 	struct web_snapshot *pending;   /* newest snapshot waiting */
 	atomic_ulong renders;
+	atomic_int stop;                /* web_close(): the render gives up */
 } web;
+
+/*
+ * web_close() wants the worker back: the render in flight gives up at
+ * its next graph or page.  Every file is replaced whole (file_replace(),
+ * or the rrdtool child's temporary file renamed), so those it did not
+ * get to stay as the previous render left them.
+ */
+static int
+stopping(void)
+{
+	return atomic_load(&web.stop);
+}
 
 /* --- snapshots */
 
@@ -272,8 +285,9 @@ gather(const struct web_snapshot *s)
 		info[i].uptime_24h = info[i].uptime_7d = NAN;
 		info[i].uptime_30d = NAN;
 		/* no file, nothing to read (and rrdcached would answer
-		 * "No such file" to the flush) */
-		if (!rrd_exists(rrd))
+		 * "No such file" to the flush); nothing read when stopping,
+		 * as no page will show it */
+		if (!rrd_exists(rrd) || stopping())
 			continue;
 		flush_rrd(s->rrdcached, rrd);
 		info[i].uptime_24h = uptime_pct(rrd, s->generated, 86400,
@@ -551,8 +565,29 @@ most_overdue(const void *a, const void *b)
  * 3-hour graphs are redrawn a little less often than every render.
  */
 #define TARGET_GRAPH_SHARE	0.6
+/*
+ * ... and never for longer than this, whatever web_refresh.  The pages
+ * and status.json are written after the graphs, and a state change
+ * waits for the render in flight: with web_refresh = 86400, 60 % would
+ * let one render draw for 14 hours while the pages kept showing the
+ * state of its start (issue 8).  Two minutes: a change is on the pages
+ * within about two renders' graphs (4 min) at any web_refresh, and one
+ * rrdtool child draws some 10,000 graphs in that time (12 ms each), the
+ * whole first render of 600 ping targets; beyond that the rest wait for
+ * the next render, as under the share.  It only bites from a
+ * web_refresh of 200 s up.
+ */
+#define TARGET_GRAPH_MAX_S	120
 /* ... but at least this many, so that every render makes progress */
 #define TARGET_GRAPHS_MIN	20
+
+double
+web_graph_budget(int refresh)
+{
+	double s = TARGET_GRAPH_SHARE * (refresh > 0 ? refresh : 0);
+
+	return s < TARGET_GRAPH_MAX_S ? s : TARGET_GRAPH_MAX_S;
+}
 
 /*
  * How overdue a target's graph is (graph_overdue()), the 3-hour ones
@@ -625,13 +660,14 @@ target_due(const struct web_snapshot *s, size_t i, const char *gdir,
 }
 
 /* Draw the target graphs that are due, most overdue first, until the
- * render has used its share of web_refresh; then note which exist. */
+ * render has used its budget (web_graph_budget()) or is stopped; then
+ * note which exist. */
 static void
 draw_target_graphs(const struct web_snapshot *s, const char *gdir,
     time_t now, int64_t t0, struct web_info *info)
 {
-	int64_t deadline = t0 + (int64_t)(TARGET_GRAPH_SHARE * s->refresh *
-	    1e9);
+	double budget = web_graph_budget(s->refresh);
+	int64_t deadline = t0 + (int64_t)(budget * 1e9);
 	struct pgraph *due = NULL;
 	size_t n = 0, cap = 0, j;
 
@@ -640,7 +676,7 @@ draw_target_graphs(const struct web_snapshot *s, const char *gdir,
 			target_due(s, i, gdir, now, &info[i], &due, &n, &cap);
 	if (n > 0)
 		qsort(due, n, sizeof(*due), most_overdue);
-	for (j = 0; j < n && (j < TARGET_GRAPHS_MIN ||
+	for (j = 0; j < n && !stopping() && (j < TARGET_GRAPHS_MIN ||
 	    mono_ns() < deadline); j++) {
 		const struct web_target *t = &s->targets[due[j].t];
 		char *name = utf8_clean(t->name);  /* pango wants UTF-8 */
@@ -658,10 +694,13 @@ draw_target_graphs(const struct web_snapshot *s, const char *gdir,
 		free(path);
 		free(name);
 	}
+	if (stopping()) {
+		free(due);
+		return;		/* no page will need the rest */
+	}
 	if (j < n)
-		log_debug("web: %zu target graphs due, %zu drawn in %d s; the "
-		    "rest in the next render", n, j,
-		    (int)(TARGET_GRAPH_SHARE * s->refresh));
+		log_debug("web: %zu target graphs due, %zu drawn in %.0f s; "
+		    "the rest in the next render", n, j, budget);
 	free(due);
 
 	for (size_t i = 0; i < s->ntargets; i++) {
@@ -771,7 +810,8 @@ draw_port_graphs(const struct web_snapshot *s, const char *gdir, time_t now,
 	}
 	if (n > 0)
 		qsort(due, n, sizeof(*due), most_overdue);
-	for (size_t j = 0; j < n && j < PORT_GRAPHS_PER_RENDER; j++) {
+	for (size_t j = 0; j < n && j < PORT_GRAPHS_PER_RENDER &&
+	    !stopping(); j++) {
 		const struct web_instance *in =
 		    &s->targets[due[j].t].inst[due[j].k];
 		size_t m;
@@ -784,10 +824,12 @@ draw_port_graphs(const struct web_snapshot *s, const char *gdir, time_t now,
 			flush_rrd(s->rrdcached, in->rrd);
 		draw_port_graph(s, &due[j], gdir);
 	}
+	free(due);
+	if (stopping())
+		return;
 	if (n > PORT_GRAPHS_PER_RENDER)
 		log_debug("web: %zu port graphs due, %d drawn", n,
 		    PORT_GRAPHS_PER_RENDER);
-	free(due);
 
 	for (size_t i = 0; i < s->ntargets; i++) {
 		const struct web_target *t = &s->targets[i];
@@ -1225,7 +1267,10 @@ write_pages(const struct web_snapshot *s, const struct web_info *info,
 	free(path);
 	free(json);
 
-	for (size_t i = 0; i < s->ntargets; i++) {
+	/* a stop leaves the pages not yet written as they were, the
+	 * overview (written last) included: whatever the old one links
+	 * to still exists */
+	for (size_t i = 0; i < s->ntargets && !stopping(); i++) {
 		/* the ports first: the switch's page links to them */
 		if (s->targets[i].ninst > 0)
 			write_port_pages(s, i, info, tdir);
@@ -1239,8 +1284,13 @@ write_pages(const struct web_snapshot *s, const struct web_info *info,
 	}
 
 	months = s->state_dir ? journal_months(s->state_dir, &nmonths) : NULL;
-	for (size_t k = 0; k < nmonths; k++)
+	/* a month's page reads its whole journal */
+	for (size_t k = 0; k < nmonths && !stopping(); k++)
 		write_event_month(s, &months[k], months, nmonths, time(NULL));
+	if (stopping()) {
+		free(months);
+		return;
+	}
 	buf_init(&b);
 	webpage_events(&b, s, months, nmonths);
 	free(months);
@@ -1285,11 +1335,18 @@ render_job(void *arg)
 	info = gather(s);
 	draw_target_graphs(s, gdir, now, t0, info);
 	draw_port_graphs(s, gdir, now, info);
-	write_pages(s, info, tdir);
-	prune(s, tdir, gdir);
+	if (!stopping())
+		write_pages(s, info, tdir);
+	if (stopping())
+		log_info("web: render stopped after %lld ms; the pages it "
+		    "did not write stay as the render before left them",
+		    (long long)((mono_ns() - t0) / 1000000));
+	else {
+		prune(s, tdir, gdir);
+		log_debug("web: rendered %zu targets in %lld ms", s->ntargets,
+		    (long long)((mono_ns() - t0) / 1000000));
+	}
 	info_free(info, s->ntargets);
-	log_debug("web: rendered %zu targets in %lld ms", s->ntargets,
-	    (long long)((mono_ns() - t0) / 1000000));
 out:
 	free(tdir);
 	free(gdir);
@@ -1335,6 +1392,7 @@ web_open(struct event_base *base, const char *asset_dir)
 	web.asset_dir = asset_dir ? xstrdup(asset_dir) : NULL;
 	web.busy = web.closing = 0;
 	web.pending = NULL;
+	atomic_store(&web.stop, 0);
 	return 0;
 }
 
@@ -1368,8 +1426,15 @@ web_close(void)
 	if (web.worker == NULL)
 		return;
 	web.closing = 1;
+	/* A render can be minutes of graphs: it gives up at the next graph
+	 * or page, the graph being drawn at once, rather than holding up a
+	 * stop (issue 8). */
+	atomic_store(&web.stop, 1);
+	graph_cancel(1);
 	worker_free(web.worker);	/* runs the last completion */
 	web.worker = NULL;
+	graph_cancel(0);
+	atomic_store(&web.stop, 0);
 	graph_close();
 	web_snapshot_free(web.pending);
 	web.pending = NULL;

@@ -127,8 +127,15 @@ unsigned long web_renders(void);
 
 void web_snapshot_free(struct web_snapshot *);
 
-/* Wait for the running render, then stop the worker. */
+/* Stop the running render at its next graph or page (the one being
+ * drawn at once), then the worker; every file it wrote is whole, the
+ * others are the previous render's. */
 void web_close(void);
+
+/* Seconds one render draws target graphs for at most (the most overdue
+ * first; the rest are the first of the next render): 60 % of
+ * web_refresh, at most 2 minutes. */
+double web_graph_budget(int web_refresh);
 
 /*
  * status.json for a snapshot (malloc'd, NUL-terminated), also used by

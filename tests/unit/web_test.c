@@ -7,6 +7,7 @@
  * switch with four ports (RRD files in store.h's instance layout): its
  * ports table, port pages and graphs, its values and interfaces in
  * status.json, reboot and port events; port graphs drawn within a budget.
+ * web_close() in the middle of a long render, and of a graph.
  */
 #include "config.h"
 
@@ -2206,6 +2207,205 @@ DEF_TEST(target_graph_budget)
 	return 0;
 }
 
+/* 60 % of web_refresh, but never more than two minutes (issue 8). */
+DEF_TEST(graph_budget_ceiling)
+{
+	EXPECT_NEAR(0, web_graph_budget(0), 1e-9);
+	EXPECT_NEAR(3, web_graph_budget(5), 1e-9);
+	EXPECT_NEAR(36, web_graph_budget(60), 1e-9);
+	EXPECT_NEAR(120, web_graph_budget(200), 1e-9);
+	EXPECT_NEAR(120, web_graph_budget(3600), 1e-9);
+	EXPECT_NEAR(120, web_graph_budget(86400), 1e-9);
+	return 0;
+}
+
+/* Files of a replacement cut short ("NAME.tmp.PID", "NAME.tmp-graph")
+ * anywhere under dir. */
+static size_t
+count_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	while (d && (de = readdir(d)) != NULL) {
+		char *p;
+
+		if (de->d_name[0] == '.')
+			continue;
+		p = path_in(dir, de->d_name);
+		if (strstr(de->d_name, ".tmp") != NULL) {
+			printf("# left: %s\n", p);
+			n++;
+		} else if (de->d_type == DT_DIR)
+			n += count_tmp(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* 300 copies of wan, web_refresh `refresh`: 4,800 graphs, about a
+ * minute of drawing. */
+static struct web_snapshot *
+many_snapshot(const char *dir, time_t generated, int refresh)
+{
+	enum { N = 300 };
+	struct web_snapshot *s = empty_snapshot(LANG_VI, dir, generated);
+
+	s->refresh = refresh;
+	s->ntargets = N;
+	s->targets = xcalloc(N, sizeof(*s->targets));
+	for (size_t i = 0; i < N; i++) {
+		fill_target(&s->targets[i], &tdefs[0], generated);
+		free(s->targets[i].id);
+		s->targets[i].id = xasprintf("w%03zu", i);
+	}
+	return s;
+}
+
+/* Wait (bounded) until dir holds at least `want` files ending in
+ * `suffix`, without running the loop: the render goes on. */
+static int
+wait_files(const char *dir, const char *suffix, size_t want, int seconds)
+{
+	int64_t deadline = mono_ns() + (int64_t)seconds * 1000000000;
+
+	while (count_files(dir, suffix) < want) {
+		if (mono_ns() > deadline)
+			return -1;
+		usleep(20000);
+	}
+	return 0;
+}
+
+/*
+ * A stop in the middle of a long render (web_refresh = 1 day, so the
+ * budget is the 2-minute ceiling): web_close() returns at once rather
+ * than when the minute of graphs is drawn; no temporary file is left,
+ * and the pages of the render before are there, whole and untouched;
+ * no rrdtool child is left.
+ */
+DEF_TEST(close_mid_render)
+{
+	unsigned long before = web_renders();
+	char *dir = path_in(tmpdir, "www-stop");
+	char *g = path_in(dir, "g");
+	char *idx, *idx2, *json, *json2;
+	struct timespec mi, mj;
+	int64_t t0, ms;
+	size_t n;
+
+	graph_use_child(1);
+	/* the pages, and 20 graphs (no time at all) */
+	web_render(many_snapshot(dir, t_end, 0));
+	EXPECT_EQ_INT(0, wait_renders(before + 1));
+	idx = slurp(dir, "index.html");
+	json = slurp(dir, "status.json");
+	mi = mtime(dir, "index.html");
+	mj = mtime(dir, "status.json");
+
+	web_render(many_snapshot(dir, t_end + 60, 86400));
+	EXPECT_EQ_INT(0, wait_files(g, ".png", 60, 120));
+	t0 = mono_ns();
+	web_close();
+	ms = (mono_ns() - t0) / 1000000;
+	n = count_files(g, ".png");
+	printf("# web_close() in the middle of a render: %lld ms, %zu of "
+	    "4800 graphs drawn\n", (long long)ms, n);
+	EXPECT_TRUE(ms < 5000);
+	EXPECT_TRUE(n < 4800);
+	EXPECT_EQ_INT(before + 2, web_renders());	/* its completion ran */
+	EXPECT_EQ_INT(0, count_tmp(dir));
+	EXPECT_EQ_INT(-1, rrdtool_child());
+	EXPECT_TRUE(same_time(mi, mtime(dir, "index.html")));
+	EXPECT_TRUE(same_time(mj, mtime(dir, "status.json")));
+	idx2 = slurp(dir, "index.html");
+	json2 = slurp(dir, "status.json");
+	EXPECT_TRUE(idx && idx2 && strcmp(idx, idx2) == 0);
+	EXPECT_TRUE(json && json2 && strcmp(json, json2) == 0);
+	EXPECT_CONTAINS(idx2, "</html>");
+	free(idx);
+	free(idx2);
+	free(json);
+	free(json2);
+
+	/* and it renders again, the graphs where it left them */
+	web_open(base, NULL);
+	web_render(many_snapshot(dir, t_end + 120, 0));
+	EXPECT_EQ_INT(0, wait_renders(before + 3));
+	EXPECT_TRUE(count_files(g, ".png") >= n);
+	EXPECT_TRUE(!same_time(mi, mtime(dir, "index.html")));
+	free(g);
+	free(dir);
+	return 0;
+}
+
+/* An rrdtool that starts writing the graph, then hangs. */
+static const char stuck_rrdtool[] =
+    "#!/usr/bin/python3\n"
+    "import shlex, sys, time\n"
+    "for line in sys.stdin:\n"
+    "    w = shlex.split(line)\n"
+    "    if w and w[0] == 'graph':\n"
+    "        with open(w[1], 'wb') as f:\n"
+    "            f.write(b'\\x89PNG half')\n"
+    "        time.sleep(120)\n";
+
+/*
+ * A graph in flight is not waited for either: the rrdtool child (which
+ * would have 30 s to answer) is killed, the temporary file it was
+ * writing removed, the graph's file is not touched.
+ */
+DEF_TEST(close_mid_graph)
+{
+	unsigned long before = web_renders();
+	char *dir = path_in(tmpdir, "www-stuck");
+	char *bin = path_in(tmpdir, "stuck-bin");
+	char *prog = path_in(bin, "rrdtool");
+	char *g = path_in(dir, "g");
+	char *path = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin");
+	struct web_snapshot *s;
+	int64_t t0, ms;
+
+	if (access("/usr/bin/python3", X_OK) == -1) {
+		printf("# skipped: no /usr/bin/python3\n");
+		goto out;
+	}
+	mkdir_p(bin, 0755);
+	EXPECT_EQ_INT(0, file_replace(prog, stuck_rrdtool,
+	    strlen(stuck_rrdtool), 0));
+	EXPECT_EQ_INT(0, chmod(prog, 0755));
+	graph_close();			/* the next graph starts a child */
+	graph_use_child(1);
+	setenv("PATH", bin, 1);
+	s = snapshot(LANG_VI, dir, t_end);
+	s->refresh = 0;
+	web_render(s);
+	EXPECT_EQ_INT(0, wait_files(g, ".tmp-graph", 1, 60));
+	t0 = mono_ns();
+	web_close();
+	ms = (mono_ns() - t0) / 1000000;
+	setenv("PATH", path, 1);
+	printf("# web_close() with a graph in flight: %lld ms\n",
+	    (long long)ms);
+	EXPECT_TRUE(ms < 5000);
+	EXPECT_EQ_INT(before + 1, web_renders());
+	EXPECT_EQ_INT(0, count_tmp(dir));
+	EXPECT_EQ_INT(0, count_files(g, ".png"));
+	EXPECT_EQ_INT(-1, rrdtool_child());
+	EXPECT_TRUE(!exists(dir, "index.html"));
+	web_open(base, NULL);
+out:
+	free(path);
+	free(g);
+	free(prog);
+	free(bin);
+	free(dir);
+	return 0;
+}
+
 static void
 cleanup(void)
 {
@@ -2291,6 +2491,9 @@ main(void)
 	RUN_TEST(port_pruning);
 	RUN_TEST(port_graph_budget);
 	RUN_TEST(target_graph_budget);
+	RUN_TEST(graph_budget_ceiling);
+	RUN_TEST(close_mid_render);
+	RUN_TEST(close_mid_graph);
 
 	web_close();
 	event_base_free(base);
