@@ -36,9 +36,11 @@
  * GET's (the agent's response time; the walks' vary with their size).
  *
  * Counters of the probe: snmp_requests, snmp_retries (sent again after a
- * timeout or a notInTimeWindow report), snmp_answers, snmp_timeouts,
- * snmp_errors, snmp_bad_varbinds, snmp_bad_responses, snmp_auth_failures,
- * snmp_late, snmp_discoveries, snmp_reboots, snmp_dns_failures.
+ * timeout or a notInTimeWindow report), snmp_answers, snmp_varbinds (in
+ * the answers, the GETBULK overshoot past a column's end included),
+ * snmp_timeouts, snmp_errors, snmp_bad_varbinds, snmp_bad_responses,
+ * snmp_auth_failures, snmp_late, snmp_discoveries, snmp_reboots,
+ * snmp_dns_failures.
  */
 #include "config.h"
 
@@ -1587,6 +1589,7 @@ snmp_counters(void (*emit)(void *, const char *, uint64_t), void *arg)
 	emit(arg, "snmp_requests", walk_stats.requests);
 	emit(arg, "snmp_retries", walk_stats.retries);
 	emit(arg, "snmp_answers", walk_stats.answers);
+	emit(arg, "snmp_varbinds", walk_stats.varbinds);
 	emit(arg, "snmp_timeouts", walk_stats.timeouts);
 	emit(arg, "snmp_errors", walk_stats.errors);
 	emit(arg, "snmp_bad_varbinds", walk_stats.bad_varbinds);

@@ -693,6 +693,9 @@ on_answer(struct walk *w, netsnmp_pdu *pdu)
 		walk_end(w, W_BAD_RESPONSE, "PDU type 0x%02x", pdu->command);
 		return;
 	}
+	for (const netsnmp_variable_list *vb = pdu->variables; vb;
+	    vb = vb->next_variable)
+		walk_stats.varbinds++;
 	if (w->kind == WK_PROBE) {
 		/* an agent may answer the empty GET instead of reporting:
 		 * its engineID is in the message all the same */

@@ -112,6 +112,8 @@ struct walk_counters {
 	uint64_t requests;	/* PDUs sent */
 	uint64_t retries;	/* of which sent again after a timeout */
 	uint64_t answers;
+	uint64_t varbinds;	/* in the answers (responses), all kept or
+				 * not: the unit of the agent's work */
 	uint64_t timeouts;
 	uint64_t errors;	/* error-status answers, failed sends */
 	uint64_t bad_varbinds;	/* dropped: wrong type, OID order */
