@@ -25,7 +25,8 @@ clang libclang-rt-14-dev
 # fping, iproute2: the lab (ip netns, veth, bridges) and its checks
 # procps: sysctl inside the lab's namespaces; util-linux: flock, setsid
 # snmpd: the lab's core switch; snmp: snmpget/snmpset (lab.sh, checks);
-# snmpsim: snmpsimd, the simulated Cisco switches of the SNMP tests
+# snmpsim: snmpsimd, the simulated Cisco switches of the SNMP tests (its
+# python3-pysnmp4 encodes the forged responses of snmp_spoof.sh)
 # python3: json_get in the tests; chromium: screenshots of the pages
 # faketime: libfaketime, the wall clock jumps of tests/integration/clock_jumps.sh
 # systemd: systemd-analyze security, which scores conf/tramond.service

@@ -40,7 +40,12 @@
  * the answers, the GETBULK overshoot past a column's end included),
  * snmp_timeouts, snmp_errors, snmp_bad_varbinds, snmp_bad_responses,
  * snmp_auth_failures, snmp_late, snmp_discoveries, snmp_reboots,
- * snmp_dns_failures.
+ * snmp_dns_failures; and what was dropped as forged or stray (walk.c):
+ * snmp_wrong_source, snmp_wrong_community (an answer's request-id, but
+ * not from the agent's address and port, or not in the request's
+ * version and community), snmp_unmatched (a response to no request in
+ * flight, net-snmp's own statistic) and snmp_parse_errors (packets that
+ * do not parse).
  */
 #include "config.h"
 
@@ -1597,6 +1602,10 @@ snmp_counters(void (*emit)(void *, const char *, uint64_t), void *arg)
 	emit(arg, "snmp_auth_failures", walk_stats.auth_failures);
 	emit(arg, "snmp_late", walk_stats.late);
 	emit(arg, "snmp_discoveries", walk_stats.discoveries);
+	emit(arg, "snmp_wrong_source", walk_stats.wrong_source);
+	emit(arg, "snmp_wrong_community", walk_stats.wrong_community);
+	emit(arg, "snmp_unmatched", walk_lib_unmatched());
+	emit(arg, "snmp_parse_errors", walk_stats.parse_errors);
 	emit(arg, "snmp_reboots", stats.reboots);
 	emit(arg, "snmp_dns_failures", stats.dns_failures);
 }

@@ -27,6 +27,16 @@
  *    the same empty-user request net-snmp would send, made asynchronous.
  *  - notInTimeWindow reports (the agent restarted: engineBoots changed)
  *    are handled by net-snmp, which resends with the agent's time.
+ *  - net-snmp matches a response to its request by the request-id (v3:
+ *    the msgID) alone: the socket is not connected, and neither the
+ *    address the answer came from nor (v1, v2c) its community is looked
+ *    at.  lib_cb does: an answer from another address or port than the
+ *    agent's, or with another version or community than the request's,
+ *    is a forgery (or a stray), dropped and counted; the request stays in
+ *    flight for the real answer.  Responses to no request in flight and
+ *    packets that do not parse are dropped by net-snmp: the first it
+ *    counts in its statistics (walk_lib_unmatched()), the second make
+ *    snmp_sess_read2() fail (walk_stats.parse_errors).
  */
 #include "config.h"
 
@@ -56,6 +66,8 @@ struct sconn {
 	struct event *rd, *tmo, *closer;
 	int closing;
 	const struct usm_conf *usm;	/* v3: the keys to put in force */
+	netsnmp_sockaddr_storage peer;	/* the agent's address and port */
+	int have_peer;
 	unsigned long next_token;
 	struct walk *walks;		/* started, not finished */
 	struct sconn *prev, *next;	/* every session */
@@ -149,7 +161,11 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 	NETSNMP_LARGE_FD_SET(c->fd, &fds);
 	usm_own(snmp_sess_session(c->sess), c->usm);
 	lib_depth++;
-	snmp_sess_read2(c->sess, &fds);
+	/* -1: nothing read, or a packet that does not parse (for v3, one
+	 * that fails authentication too), dropped */
+	if (snmp_sess_read2(c->sess, &fds) != 0 &&
+	    snmp_sess_session(c->sess)->s_snmp_errno != SNMPERR_BAD_RECVFROM)
+		walk_stats.parse_errors++;
 	lib_depth--;
 	netsnmp_large_fd_set_cleanup(&fds);
 	conn_rearm(c);
@@ -270,6 +286,13 @@ sconn_open(struct event_base *base, const struct sconn_params *p,
 		return NULL;
 	}
 	c->fd = tr->sock;
+	/* where answers must come from (a UDP transport keeps it in its
+	 * data: the address every request is sent to) */
+	if (tr->data != NULL &&
+	    tr->data_length == (int)sizeof(netsnmp_indexed_addr_pair)) {
+		c->peer = ((netsnmp_indexed_addr_pair *)tr->data)->remote_addr;
+		c->have_peer = 1;
+	}
 	c->rd = event_new(base, c->fd, EV_READ | EV_PERSIST, read_cb, c);
 	c->tmo = evtimer_new(base, timer_cb, c);
 	c->closer = evtimer_new(base, closer_cb, c);
@@ -389,6 +412,12 @@ sec_status(int err)
 	default:
 		return W_SECURITY;
 	}
+}
+
+uint64_t
+walk_lib_unmatched(void)
+{
+	return snmp_get_statistic(STAT_SNMPUNKNOWNPDUHANDLERS);
 }
 
 const char *
@@ -723,6 +752,64 @@ on_answer(struct walk *w, netsnmp_pdu *pdu)
 		table_answer(w, pdu);
 }
 
+/* Whether `sa` is the agent's address and port. */
+static int
+from_peer(const struct sconn *c, const struct sockaddr *sa)
+{
+	const netsnmp_sockaddr_storage *p = &c->peer;
+
+	if (sa->sa_family != p->sa.sa_family)
+		return 0;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+
+		return a->sin_port == p->sin.sin_port &&
+		    a->sin_addr.s_addr == p->sin.sin_addr.s_addr;
+	}
+#ifdef NETSNMP_ENABLE_IPV6
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+
+		return a->sin6_port == p->sin6.sin6_port &&
+		    memcmp(&a->sin6_addr, &p->sin6.sin6_addr,
+		    sizeof(a->sin6_addr)) == 0;
+	}
+#endif
+	return 0;
+}
+
+/*
+ * An answer net-snmp matched to a request of ours by its request-id:
+ * is it from the agent, in the request's version and community?  (What
+ * net-snmp does not check; see the top of this file.)
+ */
+static int
+answer_is_genuine(const struct sconn *c, const netsnmp_session *ss,
+    const netsnmp_pdu *pdu)
+{
+	const netsnmp_indexed_addr_pair *from = pdu->transport_data;
+
+	/* (a transport that keeps the addresses otherwise is not checked) */
+	if (c->have_peer && from != NULL &&
+	    pdu->transport_data_length == (int)sizeof(*from) &&
+	    !from_peer(c, &from->remote_addr.sa)) {
+		walk_stats.wrong_source++;
+		return 0;
+	}
+	if (pdu->version != ss->version) {
+		walk_stats.wrong_community++;
+		return 0;
+	}
+	if (ss->version != SNMP_VERSION_3 &&
+	    (pdu->community_len != ss->community_len ||
+	    (ss->community_len > 0 && (pdu->community == NULL ||
+	    memcmp(pdu->community, ss->community, ss->community_len) != 0)))) {
+		walk_stats.wrong_community++;
+		return 0;
+	}
+	return 1;
+}
+
 static int
 lib_cb(int op, netsnmp_session *ss, int reqid, netsnmp_pdu *pdu, void *magic)
 {
@@ -751,6 +838,8 @@ lib_cb(int op, netsnmp_session *ss, int reqid, netsnmp_pdu *pdu, void *magic)
 	}
 	switch (op) {
 	case NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE:
+		if (pdu != NULL && !answer_is_genuine(c, ss, pdu))
+			return 0;	/* the request stays in flight */
 		if (pdu != NULL && pdu->command == SNMP_MSG_REPORT &&
 		    w->kind != WK_PROBE && snmpv3_get_report_type(pdu) ==
 		    SNMPERR_NOT_IN_TIME_WINDOW)

@@ -121,7 +121,16 @@ struct walk_counters {
 	uint64_t auth_failures;	/* security reports and failures */
 	uint64_t late;		/* answers to requests given up on */
 	uint64_t discoveries;	/* engineID probes */
+	uint64_t wrong_source;	/* dropped: an answer's request-id, but
+				 * not from the agent's address and port */
+	uint64_t wrong_community; /* dropped: an answer's request-id, but
+				 * another version or community */
+	uint64_t parse_errors;	/* dropped: packets that do not parse */
 };
 extern struct walk_counters walk_stats;
+
+/* Responses to no request in flight, dropped: net-snmp's own count (of
+ * every session). */
+uint64_t walk_lib_unmatched(void);
 
 #endif /* TRAMON_WALK_H */
