@@ -14,7 +14,7 @@
 #     (icmp_sent), and as a share of one core;
 #     and by thread (/proc/PID/task: the loop is "tramond", RRD writes
 #     "tm-store", pages "web");
-#   - peak RSS (VmHWM of /proc/PID/status) at the end;
+#   - peak RSS (VmHWM of /proc/PID/status) and RSS (VmRSS) at the end;
 #   - how late each echo left against its slot in the round (the
 #     ping_echo_late_le_* buckets of /metrics, the difference of two
 #     readings): p50, p99 and the highest non-empty bucket;
@@ -40,6 +40,12 @@
 # TARGETS: fping sends to every target once per P).  Its CPU is the
 # child's getrusage(); echoes = TARGETS * COUNT; matched = the replies
 # it printed.
+#
+# Last, the floor: bench/floor_pinger.c (built here with cc) sends the
+# same schedule for WINDOW seconds with nothing but one raw socket,
+# sendto() and recvmmsg(): what the kernel's work on an echo and its
+# reply costs here (on loopback the reply is made in the sender's
+# system call and charged to it), under any pinger's figure.
 #
 # Environment: TARGETS (1000), INTERVAL (60), COUNT (20), WARM (10),
 # WINDOW (60), MAX_WARMUP (INTERVAL * 3 + 180), KEEP (a directory for the
@@ -73,7 +79,7 @@ cleanup() {
 	[ -z "$TRAMOND_PID" ] || { kill "$TRAMOND_PID" 2>/dev/null || true; wait "$TRAMOND_PID" 2>/dev/null || true; }
 	if [ -n "${KEEP:-}" ]; then
 		mkdir -p "$KEEP"
-		cp "$W"/tramond.log "$W"/snap.* "$W"/fping.txt "$KEEP"/ 2>/dev/null || true
+		cp "$W"/tramond.log "$W"/snap.* "$W"/fping.txt "$W"/floor.txt "$KEEP"/ 2>/dev/null || true
 	fi
 	rm -rf "$W"
 }
@@ -188,7 +194,8 @@ sleep "$WINDOW"
 echo "cpu $(cpu_self) $(cpu_children) $(date +%s%N)" >"$W/snap.b"
 threads >>"$W/snap.b"
 metrics >>"$W/snap.b"
-grep VmHWM "/proc/$TRAMOND_PID/status" | awk '{ print "hwm", $2 }' >>"$W/snap.b"
+awk '/^VmHWM/ { print "hwm", $2 } /^VmRSS/ { print "rss", $2 }' \
+    "/proc/$TRAMOND_PID/status" >>"$W/snap.b"
 KIDS=$(cat /proc/"$TRAMOND_PID"/task/*/children 2>/dev/null || true)
 # A render in progress holds up tramond's exit (the first render's graphs
 # at 10,000 targets take hours with web_refresh 86400): 30 s, then KILL.
@@ -245,6 +252,14 @@ print(f"cpu {ru.ru_utime + ru.ru_stime:.3f} utime {ru.ru_utime:.3f} "
 EOF2
 cat "$W/fping.txt" >&2
 
+# --- the floor: bench/floor_pinger.c, the same schedule with nothing
+# but a raw socket, sendto() and recvmmsg(), for as long as the window
+cc -O2 -o "$W/floor_pinger" "$TOP/bench/floor_pinger.c" ||
+    die "cannot build bench/floor_pinger.c"
+say "floor: bench/floor_pinger, $WINDOW s"
+"$W/floor_pinger" "$W/addresses" "$COUNT" "$INTERVAL" "$WINDOW" >"$W/floor.txt"
+cat "$W/floor.txt" >&2
+
 # --- the report
 "$PYTHON" - "$W" "$HZ" "$TARGETS" "$COUNT" "$INTERVAL" <<'EOF'
 import re, sys
@@ -266,8 +281,8 @@ def read(path):
             v["thr:" + f[1]] = int(f[2])
         elif line.startswith("metrics_ms "):
             v["metrics_ms"] = int(line.split()[1])
-        elif line.startswith("hwm "):
-            v["hwm"] = int(line.split()[1])
+        elif line.startswith(("hwm ", "rss ")):
+            v[line[:3]] = int(line.split()[1])
     v["up"] = up
     return v
 
@@ -293,6 +308,9 @@ if bounds and cnt > bounds[-1][1]:
     worst = f"> {bounds[-1][0] / 1000:g} ms"
 
 f = dict(zip(*[iter(open(f"{w}/fping.txt").read().split())] * 2))
+fl = dict(zip(*[iter(open(f"{w}/floor.txt").read().split())] * 2))
+fl_cpu = float(fl["cpu_user"]) + float(fl["cpu_sys"])
+fl_us = 1e6 * fl_cpu / int(fl["sent"]) if int(fl["sent"]) else float("nan")
 fcpu, fechoes, fmatched = float(f["cpu"]), n * count, int(f["matched"])
 t_per_k = 1000 * cpu / sent if sent else float("nan")
 f_per_k = 1000 * fcpu / fechoes
@@ -307,12 +325,17 @@ print(f"\ntramond: {cpu:.2f} s CPU in {secs:.1f} s ({1e6 * cpu / sent:.1f} us an
       f"rrdtool child (nice 19): {child:.2f} s; late mean "
       f"{d['ping_echo_late_sum_us'] / cnt / 1000:.3f} ms over {cnt:,} echoes; "
       f"late/duplicate/foreign replies: {d['icmp_late']} / {d['icmp_duplicates']} / {d['icmp_foreign']}; "
-      f"send errors {d['icmp_send_errors']}; the window's first /metrics "
+      f"send errors {d['icmp_send_errors']}; RSS at the end {b.get('rss', 0) / 1024:.1f} MB; "
+      f"the window's first /metrics "
       f"took {a.get('metrics_ms', -1)} ms")
 thr = sorted(((k[4:], d[k] / hz) for k in d if k.startswith("thr:")), key=lambda x: -x[1])
 print("tramond by thread (tramond = the event loop: probes, timers, /metrics): " +
       ", ".join(f"{k} {c:.2f} s" for k, c in thr) +
       (f"; the loop alone: {1e6 * dict(thr).get('tramond', 0) / sent:.1f} us an echo" if sent else ""))
+print(f"floor (bench/floor_pinger, same schedule, {secs:.0f} s): {fl['sent']} sent, "
+      f"{fl['received']} received, {fl_cpu:.2f} s CPU (user {fl['cpu_user']}, sys {fl['cpu_sys']}), "
+      f"{fl_us:.1f} us an echo; tramond above the floor: {1e6 * cpu / sent - fl_us:.1f} us an echo, "
+      f"fping: {1e6 * fcpu / fechoes - fl_us:.1f} us")
 print(f"fping: {fcpu:.2f} s CPU (user {f['utime']}, sys {f['stime']}) in {f['wall']} s, "
       f"{1e6 * fcpu / fechoes:.1f} us an echo, max RSS {int(f['maxrss_kb']) / 1024:.1f} MB, exit {f['rc']}, {f['procs']} process(es)")
 EOF

@@ -158,15 +158,15 @@ what="status.json: lo4, lo6, localhost and the open port up, the closed"
 check "$what port down" all_up
 for id in lo4 lo6 lohost tcp-open; do
 	rtt=$(json_get "$WEB/status.json" "t(\"$id\")[\"rtt_ms\"]")
-	check "status.json: $id rtt $rtt ms, above 0 and under 10 ms" \
-	    fcmp "$rtt > 0 && $rtt < 10"
+	check "status.json: $id rtt $rtt ms, above 0 and under 50 ms (loopback; a loaded machine is slow to run the loop)" \
+	    fcmp "$rtt > 0 && $rtt < 50"
 done
 ctl_status "$CONF" || fail "tramonctl status --json failed"
 for id in lo4 lo6 lohost tcp-open; do
 	st=$(json_get "$TEST_TMP/ctl.json" "t(\"$id\")[\"state\"]")
 	rtt=$(json_get "$TEST_TMP/ctl.json" "t(\"$id\")[\"rtt_ms\"]")
 	check "tramonctl status --json: $id $st, rtt $rtt ms" \
-	    fcmp "\"$st\" == \"up\" && $rtt > 0 && $rtt < 10"
+	    fcmp "\"$st\" == \"up\" && $rtt > 0 && $rtt < 50"
 done
 check "tramonctl status --json: lohost is \"localhost\"" \
     json_test "$TEST_TMP/ctl.json" 't("lohost")["host"] == "localhost"'
@@ -321,8 +321,8 @@ check "as nobody without capabilities: lo4 up over a ping socket" \
 check "tramond says it uses a datagram (ping) socket" \
     grep -q "ping: IPv4: ping (datagram) socket" "$U_LOG"
 rtt=$(json_get "$TEST_TMP/ctl.json" 't("lo4")["rtt_ms"]' 2>/dev/null)
-check "as nobody: rtt $rtt ms, above 0 and under 10 ms" \
-    fcmp "$rtt > 0 && $rtt < 10"
+check "as nobody: rtt $rtt ms, above 0 and under 50 ms" \
+    fcmp "$rtt > 0 && $rtt < 50"
 u_exe=$(readlink "/proc/$U_PID/exe")
 check "the process watched is tramond ($u_exe)" \
     [ "$u_exe" = "$(readlink -f "$top_builddir/tramond")" ]
