@@ -47,7 +47,7 @@
 # reply costs here (on loopback the reply is made in the sender's
 # system call and charged to it), under any pinger's figure.
 #
-# Environment: TARGETS (1000), INTERVAL (60), COUNT (20), WARM (10),
+# Environment: RRDCACHED (0; 1 = RRD writes through rrdcached), TARGETS (1000), INTERVAL (60), COUNT (20), WARM (10),
 # WINDOW (60), MAX_WARMUP (INTERVAL * 3 + 180), KEEP (a directory for the
 # log and the readings).  Results: docs/benchmarks.md.
 #
@@ -77,6 +77,7 @@ chmod 755 "$W"
 TRAMOND_PID=
 cleanup() {
 	[ -z "$TRAMOND_PID" ] || { kill "$TRAMOND_PID" 2>/dev/null || true; wait "$TRAMOND_PID" 2>/dev/null || true; }
+	[ -z "${RRDC_PID:-}" ] || { kill "$RRDC_PID" 2>/dev/null || true; wait "$RRDC_PID" 2>/dev/null || true; }
 	if [ -n "${KEEP:-}" ]; then
 		mkdir -p "$KEEP"
 		cp "$W"/tramond.log "$W"/snap.* "$W"/fping.txt "$W"/floor.txt "$KEEP"/ 2>/dev/null || true
@@ -108,6 +109,22 @@ for ((i = 0; i < TARGETS; i++)); do
 	echo "127.$((20 + i / 62500)).$((i / 250 % 250)).$((1 + i % 250))"
 done >"$W/addresses"
 
+# RRDCACHED=1: RRD writes through Debian's rrdcached (batched) on a unix
+# socket; its CPU is reported apart (and added to tramond's in "with
+# rrdcached").
+RRDC_ADDR= RRDC_PID=
+if [ "${RRDCACHED:-0}" = 1 ]; then
+	command -v rrdcached >/dev/null || die "rrdcached missing (apt-get install rrdcached)"
+	mkdir -p "$W/rrdc-journal"
+	rrdcached -g -w 300 -z 60 -f 3600 -j "$W/rrdc-journal" \
+	    -l "unix:$W/rrdcached.sock" -p "$W/rrdcached.pid" >"$W/rrdcached.log" 2>&1 &
+	RRDC_PID=$!
+	for ((n = 0; n < 100; n++)); do [ -S "$W/rrdcached.sock" ] && break; sleep 0.1; done
+	[ -S "$W/rrdcached.sock" ] || die "rrdcached did not start"
+	RRDC_ADDR="unix:$W/rrdcached.sock"
+fi
+rrdc_cpu() { [ -n "$RRDC_PID" ] && awk '{ print $14 + $15 }' "/proc/$RRDC_PID/stat" || echo 0; }
+
 {
 	cat <<EOF
 daemon = {
@@ -115,6 +132,7 @@ daemon = {
   plugin_dir = "$BUILD/plugins/.libs"; user = "root"; log = "stderr";
   log_level = "info"; timezone = "UTC"; http_listen = "$HTTP";
   control_socket = "$W/tramond.sock"; web_refresh = 86400;
+  rrdcached = "$RRDC_ADDR";
 };
 defaults = { interval = $INTERVAL; count = $COUNT; timeout = 1.0; };
 targets = (
@@ -189,9 +207,11 @@ t0=$(date +%s%N)
 metrics >"$W/snap.a"
 echo "metrics_ms $(( ($(date +%s%N) - t0) / 1000000 ))" >>"$W/snap.a"
 echo "cpu $(cpu_self) $(cpu_children) $(date +%s%N)" >>"$W/snap.a"
+echo "rrdc $(rrdc_cpu)" >>"$W/snap.a"
 threads >>"$W/snap.a"
 sleep "$WINDOW"
 echo "cpu $(cpu_self) $(cpu_children) $(date +%s%N)" >"$W/snap.b"
+echo "rrdc $(rrdc_cpu)" >>"$W/snap.b"
 threads >>"$W/snap.b"
 metrics >>"$W/snap.b"
 awk '/^VmHWM/ { print "hwm", $2 } /^VmRSS/ { print "rss", $2 }' \
@@ -281,6 +301,8 @@ def read(path):
             v["thr:" + f[1]] = int(f[2])
         elif line.startswith("metrics_ms "):
             v["metrics_ms"] = int(line.split()[1])
+        elif line.startswith("rrdc "):
+            v["rrdc"] = int(line.split()[1])
         elif line.startswith(("hwm ", "rss ")):
             v[line[:3]] = int(line.split()[1])
     v["up"] = up
@@ -332,6 +354,11 @@ thr = sorted(((k[4:], d[k] / hz) for k in d if k.startswith("thr:")), key=lambda
 print("tramond by thread (tramond = the event loop: probes, timers, /metrics): " +
       ", ".join(f"{k} {c:.2f} s" for k, c in thr) +
       (f"; the loop alone: {1e6 * dict(thr).get('tramond', 0) / sent:.1f} us an echo" if sent else ""))
+if d.get("rrdc"):
+    rc = d["rrdc"] / hz
+    print(f"rrdcached: {rc:.2f} s CPU in the window ({1e6 * rc / sent:.1f} us an echo); "
+          f"tramond with rrdcached: {1e6 * (cpu + rc) / sent:.1f} us an echo, "
+          f"{1e6 * (cpu + rc) / sent / (1e6 * fcpu / fechoes):.2f} x fping")
 print(f"floor (bench/floor_pinger, same schedule, {secs:.0f} s): {fl['sent']} sent, "
       f"{fl['received']} received, {fl_cpu:.2f} s CPU (user {fl['cpu_user']}, sys {fl['cpu_sys']}), "
       f"{fl_us:.1f} us an echo; tramond above the floor: {1e6 * cpu / sent - fl_us:.1f} us an echo, "
