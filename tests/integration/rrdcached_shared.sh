@@ -2,7 +2,11 @@
 #
 # Scale-out through rrdcached (issue 8): two tramond instances, each with
 # its own targets and state directory, write through ONE rrdcached
-# (Debian's) over its unix socket.  (Over TCP: rrdcached_tcp.sh.)
+# (Debian's), over its unix socket, or with RRDC_TRANSPORT=tcp
+# (rrdcached_tcp.sh) on 127.0.0.1:PORT with -b BASE -B.  Over TCP
+# rrdcached takes file names relative to BASE: both state_dirs are inside
+# it and daemon.rrdcached_base = BASE (tramond sends "a/state/rrd/a1.rrd";
+# the pages read BASE/a/state/rrd/a1.rrd).
 #  - both instances' RRD files are created and updated through it (its
 #    STATS count the updates of both; the files' last_update advances);
 #  - the pages of both have their graphs (drawn after a FLUSH);
@@ -16,14 +20,25 @@ need_root
 need_cmd rrdcached rrdtool curl
 
 RRDCACHED=$(command -v rrdcached)
-SOCK=$TEST_TMP/rrdcached.sock
+: "${RRDC_TRANSPORT:=unix}"
 JOURNAL_DIR=$TEST_TMP/rrdcached-journal
-mkdir -p "$JOURNAL_DIR"
+if [ "$RRDC_TRANSPORT" = tcp ]; then
+	BASE=$TEST_TMP/base
+	ADDR=127.0.0.1:$(free_port)
+	LISTEN=(-l "$ADDR" -b "$BASE" -B)
+	BASE_KEY="rrdcached_base = \"$BASE\";"
+else
+	BASE=$TEST_TMP
+	ADDR=unix:$TEST_TMP/rrdcached.sock
+	LISTEN=(-l "$ADDR")
+	BASE_KEY=
+fi
+mkdir -p "$JOURNAL_DIR" "$BASE"
 
 # -w 3600: nothing reaches the disk by itself within the test, so what is
 # on disk at the end was flushed by tramond
 "$RRDCACHED" -g -w 3600 -z 0 -f 7200 -j "$JOURNAL_DIR" \
-    -l "unix:$SOCK" \
+    "${LISTEN[@]}" \
     -p "$TEST_TMP/rrdcached.pid" >"$TEST_TMP/rrdcached.log" 2>&1 &
 RRDC_PID=$!
 stop_rrdcached() {
@@ -39,15 +54,24 @@ stop_rrdcached() {
 	RRDC_PID=
 }
 trap 'rc=$?; stop_rrdcached; (exit $rc); lib_cleanup' EXIT
-check "rrdcached listens" wait_for 20 test -S "$SOCK"
+# a connection to rrdcached at ADDR (argv[1]), in Python
+RRDC_CONNECT='
+import socket, sys
+a = sys.argv[1]
+if a.startswith("unix:"):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(a[5:])
+else:
+    s = socket.create_connection(("127.0.0.1", int(a.rsplit(":", 1)[1])), 5)
+'
+listens() { "$PYTHON" -c "$RRDC_CONNECT" "$ADDR" 2>/dev/null; }
+check "rrdcached listens on $ADDR" wait_for 20 listens
 
 # rrdcached's own counters, over its socket
 rrdc_stat() {
-	"$PYTHON" - "$SOCK" "$1" <<'EOF'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
+	"$PYTHON" -c "$RRDC_CONNECT"'
 s.settimeout(5)
-s.connect(sys.argv[1])
 s.sendall(b"STATS\n")
 data = b""
 while data.count(b"\n") < 1 or len(data.split(b"\n")) <= int(
@@ -60,7 +84,7 @@ for line in data.decode().splitlines()[1:]:
     k, _, v = line.partition(": ")
     if k == sys.argv[2]:
         print(v)
-EOF
+' "$ADDR" "$1"
 }
 
 # instance NAME ADDRESS TARGETS...: a tramond of its own
@@ -68,12 +92,12 @@ instance() {
 	local name=$1 addr=$2 port
 	shift 2
 	port=$(free_port)
-	mkdir -p "$TEST_TMP/$name"
+	mkdir -p "$TEST_TMP/$name" "$BASE/$name"
 	{
 		cat <<EOF
 daemon = {
   name        = "Poller $name";
-  state_dir   = "$TEST_TMP/$name/state";
+  state_dir   = "$BASE/$name/state";
   web_dir     = "$TEST_TMP/$name/www";
   plugin_dir  = "$top_builddir/plugins/.libs";
   user        = "root";
@@ -81,6 +105,7 @@ daemon = {
   log_level   = "info";
   http_listen = "127.0.0.1:$port";
   rrdcached   = "$addr";
+  $BASE_KEY
   web_refresh = 5;
   control_socket = "$TEST_TMP/$name/tramond.sock";
 };
@@ -98,8 +123,8 @@ EOF
 	eval "PORT_$name=$port"
 }
 
-instance a "unix:$SOCK" a1=127.0.0.11 a2=127.0.0.12
-instance b "unix:$SOCK" b1=127.0.0.21 b2=127.0.0.22 b3=127.0.0.23
+instance a "$ADDR" a1=127.0.0.11 a2=127.0.0.12
+instance b "$ADDR" b1=127.0.0.21 b2=127.0.0.22 b3=127.0.0.23
 
 # tramond_start runs one; the second runs beside it by hand
 tramond_start "$TEST_TMP/a/tramon.conf"
@@ -109,7 +134,7 @@ B_PID=$!
 trap 'rc=$?; kill -TERM $B_PID 2>/dev/null; wait $B_PID 2>/dev/null
     stop_rrdcached; (exit $rc); lib_cleanup' EXIT
 
-rrd_of() { echo "$TEST_TMP/$1/state/rrd/$2.rrd"; }
+rrd_of() { echo "$BASE/$1/state/rrd/$2.rrd"; }
 all_rrds() {
 	local f
 	for f in a/a1 a/a2 b/b1 b/b2 b/b3; do
@@ -124,9 +149,13 @@ check "rrdcached received the updates of both" wait_for 60 updates_at_least 20
 echo "# rrdcached: $(rrdc_stat UpdatesReceived) updates received," \
     "$(rrdc_stat DataSetsWritten) data sets written so far"
 
-# the last update as rrdcached knows it, through its socket (not the file)
-last_of() { rrdtool lastupdate --daemon "unix:$SOCK" "$1" 2>/dev/null |
-    awk 'NR == 3 { sub(":", "", $1); print $1 }'; }
+# the last update as rrdcached knows it, through it (not the file); over
+# TCP the name relative to BASE
+last_of() {
+	local f=$1
+	[ "$RRDC_TRANSPORT" = tcp ] && f=${f#"$BASE"/}
+	rrdtool last --daemon "$ADDR" "$f" 2>/dev/null
+}
 t0=$(last_of "$(rrd_of b b1)")
 sleep 6
 t1=$(last_of "$(rrd_of b b1)")
