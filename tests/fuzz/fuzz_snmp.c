@@ -400,7 +400,24 @@ answer(const uint8_t **d, size_t *n)
 		}
 	}
 	pdu->reqid = p.reqid;	/* net-snmp matched it */
-	p.cb(NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE, ss, p.reqid, pdu, p.magic);
+	/* The message around the PDU: the session's community, as from
+	 * the agent, unless the record's op has bit 3 (a forgery the probe
+	 * must refuse; walk.c answer_is_genuine()). */
+	if (ss->version != SNMP_VERSION_3 && !(op & 8) &&
+	    ss->community_len > 0) {
+		pdu->community = malloc(ss->community_len);
+		memcpy(pdu->community, ss->community, ss->community_len);
+		pdu->community_len = ss->community_len;
+	}
+	if (p.cb(NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE, ss, p.reqid, pdu,
+	    p.magic) == 0) {
+		/* refused: net-snmp keeps the request for the next record */
+		snmp_free_pdu(pdu);
+		memmove(pending + 1, pending, npending * sizeof(*pending));
+		pending[0] = p;
+		npending++;
+		return 0;
+	}
 	snmp_free_pdu(pdu);
 	snmp_free_pdu(p.req);
 	return 0;

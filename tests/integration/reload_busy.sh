@@ -138,7 +138,10 @@ EOF
 			echo "  { id = \"sw1\"; type = \"snmp\"; host = \"127.0.0.1\";"
 			echo "    interval = 2; timeout = 0.5;"
 			echo "    snmp = { version = \"2c\"; community = \"reload-test\";"
-			echo "      port = $SNMP_PORT; interfaces = [ \"all\" ]; }; },"
+			# "lo" only: the agent reports the host's interfaces, and
+			# tests running beside this one (the lab) make and remove
+			# theirs: a port of theirs going away is a port_down mail
+			echo "      port = $SNMP_PORT; interfaces = [ \"lo\" ]; }; },"
 		fi
 		echo "  { id = \"tcp-closed\"; type = \"tcp\"; host = \"127.0.0.1\";"
 		if [ -n "${3:-}" ]; then
