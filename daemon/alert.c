@@ -337,10 +337,11 @@ by_time(const void *a, const void *b)
 }
 
 void
-alert_digest(const struct conf *c, const struct tstatus *st, time_t since,
-    time_t until, const struct digest_line *l, size_t n,
-    struct alert_text *out)
+alert_digest(const struct conf *c, const struct tstatus *st,
+    enum digest_why why, time_t since, time_t until,
+    const struct digest_line *l, size_t n, struct alert_text *out)
 {
+	int storm = why == DIGEST_STORM;
 	int lang = c->language;
 	struct text s, b;
 	char from[64], to[64], dur[64];
@@ -351,9 +352,9 @@ alert_digest(const struct conf *c, const struct tstatus *st, time_t since,
 	i18n_datetime(lang, since, from, sizeof(from));
 	i18n_datetime(lang, until, to, sizeof(to));
 	i18n_duration(lang, (long)(until - since), dur, sizeof(dur));
-	add(&s, "[tramon] %s: ", i18n(lang, M_A_DIGEST));
+	add(&s, "[tramon] %s: ", i18n(lang, storm ? M_A_STORM : M_A_DIGEST));
 	add(&s, i18n(lang, M_A_DIGEST_N), (int)n, from, to);
-	add(&b, i18n(lang, M_AS_DIGEST), from, to, dur);
+	add(&b, i18n(lang, storm ? M_AS_STORM : M_AS_DIGEST), from, to, dur);
 	add(&b, "\n\n");
 	/* in the order things happened (a parent's DOWN is queued after
 	 * its children had a round to fail) */
@@ -380,18 +381,20 @@ alert_digest(const struct conf *c, const struct tstatus *st, time_t since,
 }
 
 json_t *
-alert_digest_webhook_json(const struct conf *c, time_t since, time_t until,
-    json_t *events, const struct alert_text *t)
+alert_digest_webhook_json(const struct conf *c, enum digest_why why,
+    time_t since, time_t until, json_t *events, const struct alert_text *t)
 {
 	json_t *o = json_object();
 	char when[40];
 
 	json_object_set_new(o, "event", json_string("digest"));
+	json_object_set_new(o, "reason", json_string(why == DIGEST_STORM ?
+	    "storm" : "cut"));
 	iso8601(since, when, sizeof(when));
 	json_object_set_new(o, "since", json_string(when));
 	iso8601(until, when, sizeof(when));
 	json_object_set_new(o, "until", json_string(when));
-	json_object_set_new(o, "late", json_true());
+	json_object_set_new(o, "late", json_boolean(why == DIGEST_CUT));
 	json_object_set_new(o, "events", events);
 	finish_json(c, NULL, t, o);
 	return o;

@@ -39,20 +39,26 @@ struct digest_line {
 	const char *subject;	/* as mailed ("[tramon] ..." or not) */
 };
 
+/* Why notices went as one digest. */
+enum digest_why {
+	DIGEST_CUT,	/* the monitor's own way out was cut: late */
+	DIGEST_STORM,	/* too many at once (storm.h) */
+};
+
 /*
- * The digest of the notices the monitor could not deliver while its own
- * way out was cut (from `since` to `until`): the subject counts them,
- * the body lists each with its time, then what is still wrong now.
+ * The digest of the notices held from `since` to `until`: the subject
+ * counts them, the body says why (`why`), lists each with its time,
+ * then what is still wrong now.
  */
 void alert_digest(const struct conf *, const struct tstatus *st,
-    time_t since, time_t until, const struct digest_line *, size_t n,
-    struct alert_text *);
+    enum digest_why why, time_t since, time_t until,
+    const struct digest_line *, size_t n, struct alert_text *);
 
-/* {"event": "digest", "since", "until", "late": true, "district", "url",
- *  "events": [the notices' own documents], "subject", "text"};
- * `events` is stolen. */
-json_t *alert_digest_webhook_json(const struct conf *, time_t since,
-    time_t until, json_t *events, const struct alert_text *);
+/* {"event": "digest", "reason": "cut" | "storm", "since", "until",
+ *  "late": (a cut's), "district", "url", "events": [the notices' own
+ *  documents], "subject", "text"}; `events` is stolen. */
+json_t *alert_digest_webhook_json(const struct conf *, enum digest_why,
+    time_t since, time_t until, json_t *events, const struct alert_text *);
 
 /*
  * The readiness summary of a meeting check, from its journal event

@@ -13,12 +13,14 @@
 #include "alerts.h"
 #include "conf.h"
 #include "curlev.h"
+#include "digest.h"
 #include "journal.h"
 #include "log.h"
 #include "mailmsg.h"
 #include "notify.h"
 #include "outbox.h"
 #include "smtp.h"
+#include "storm.h"
 #include "util.h"
 #include "webhook.h"
 
@@ -36,6 +38,8 @@ static struct {
 	void (*dirty)(void);
 	void (*remember)(time_t, const char *);
 	struct sending *sending;	/* in flight */
+	int reconnecting;	/* delivery waits for the cut's digest */
+	struct storm storm;	/* delivery waits for the storm's digest */
 } A;
 
 /* A delivery in flight: the outbox item and what the transport holds. */
@@ -401,79 +405,79 @@ has_children(int target)
 	return 0;
 }
 
-/* --- the digest after the monitor was cut off --------------------------- */
+/* --- digests: after the monitor was cut off, after a storm ------------ */
 
-/* Notices are folded; test mails, reports, digests and meeting
- * readiness summaries go as they are. */
-static int
-digestible(const struct outbox_item *it)
+/* What a digest is of: the notices held from `since` to `until`. */
+struct held { enum digest_why why; time_t since, until; };
+
+/* The digest's span and reason, from what it folds (an earlier digest
+ * among them may be a cut's, or older). */
+static struct held
+held_of(const struct held *h, const struct digest_set *d)
 {
-	const char *k = outbox_item_kind(it);
+	struct held r = *h;
 
-	return strcmp(k, "test") != 0 && strcmp(k, "digest") != 0 &&
-	    strncmp(k, "report", 6) != 0 && strcmp(k, "meeting") != 0;
+	if (d->cut)
+		r.why = DIGEST_CUT;
+	if (d->n && d->first < r.since)
+		r.since = d->first;
+	if (d->n && d->last > r.until)
+		r.until = d->last;
+	return r;
 }
 
-static time_t
-item_at(const struct outbox_item *it)
-{
-	json_t *at = json_object_get(outbox_item_payload(it), "at");
-
-	return json_is_integer(at) ? (time_t)json_integer_value(at) :
-	    outbox_item_created(it);
-}
-
-struct cut { time_t since, until; };
-
+/* The payload keeps the notices, for a later fold (digest.h). */
 static json_t *
-email_digest(const struct contact *ct, const struct cut *cut,
-    struct outbox_item *const *v, size_t n)
+keep_lines(json_t *p, struct digest_set *d, const struct held *h)
 {
-	struct digest_line *l = xcalloc(n, sizeof(*l));
-	struct alert_text t;
-	json_t *p;
-
-	for (size_t i = 0; i < n; i++) {
-		l[i].at = item_at(v[i]);
-		l[i].subject = json_string_value(json_object_get(
-		    outbox_item_payload(v[i]), "subject"));
-	}
-	alert_digest(A.conf, A.st, cut->since, cut->until, l, n, &t);
-	p = email_payload(ct, NULL, &t, time(NULL), 1);
-	alert_text_free(&t);
-	free(l);
+	if (p == NULL)
+		return NULL;
+	json_object_set(p, "lines", d->lines);
+	json_object_set_new(p, "cut", json_boolean(h->why == DIGEST_CUT));
 	return p;
 }
 
 static json_t *
-webhook_digest(const struct contact *ct, const struct cut *cut,
+email_digest(const struct contact *ct, const struct held *h0,
     struct outbox_item *const *v, size_t n)
 {
-	struct digest_line *l = xcalloc(n, sizeof(*l));
-	json_t *events = json_array(), *doc, *p;
+	struct digest_set d;
 	struct alert_text t;
+	struct held h;
+	json_t *p;
+
+	digest_collect(&d, v, n, 0);
+	h = held_of(h0, &d);
+	alert_digest(A.conf, A.st, h.why, h.since, h.until, d.l, d.n, &t);
+	p = keep_lines(email_payload(ct, NULL, &t, time(NULL),
+	    h.why == DIGEST_CUT), &d, &h);
+	alert_text_free(&t);
+	digest_set_free(&d);
+	return p;
+}
+
+static json_t *
+webhook_digest(const struct contact *ct, const struct held *h0,
+    struct outbox_item *const *v, size_t n)
+{
+	struct digest_set d;
+	struct alert_text t;
+	struct held h;
+	json_t *doc, *p;
 	char *body;
 
-	for (size_t i = 0; i < n; i++) {
-		const char *s = json_string_value(json_object_get(
-		    outbox_item_payload(v[i]), "json"));
-		json_t *e = s ? json_loads(s, 0, NULL) : NULL;
-
-		l[i].at = item_at(v[i]);
-		l[i].subject = json_string_value(json_object_get(e,
-		    "subject"));
-		json_array_append_new(events, e ? e : json_null());
-	}
-	alert_digest(A.conf, A.st, cut->since, cut->until, l, n, &t);
-	free(l);	/* before `events` goes: the subjects are theirs */
-	doc = alert_digest_webhook_json(A.conf, cut->since, cut->until,
-	    events, &t);
+	digest_collect(&d, v, n, 1);
+	h = held_of(h0, &d);
+	alert_digest(A.conf, A.st, h.why, h.since, h.until, d.l, d.n, &t);
+	doc = alert_digest_webhook_json(A.conf, h.why, h.since, h.until,
+	    json_incref(d.events), &t);
 	alert_text_free(&t);
 	body = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
-	p = json_pack("{s:s, s:s, s:I}", "url", ct->webhook, "json", body,
-	    "at", (json_int_t)time(NULL));
+	p = keep_lines(json_pack("{s:s, s:s, s:I}", "url", ct->webhook,
+	    "json", body, "at", (json_int_t)time(NULL)), &d, &h);
 	free(body);
+	digest_set_free(&d);
 	return p;
 }
 
@@ -494,12 +498,19 @@ make_digest(void *arg, const char *contact, const char *channel,
 	return NULL;
 }
 
+/* Delivery waits while the monitor is reconnecting or a storm goes on. */
+static void
+hold(void)
+{
+	outbox_hold(A.reconnecting || storm_active(&A.storm));
+}
+
 static void
 way_out(const struct notice *no)
 {
 	const char *id = no->target >= 0 ? A.conf->targets[no->target].pub.id :
 	    NULL;
-	struct cut cut = { no->since, no->at };
+	struct held cut = { DIGEST_CUT, no->since, no->at };
 	unsigned made;
 
 	if (A.remember && no->kind != NK_DIGEST)
@@ -510,21 +521,58 @@ way_out(const struct notice *no)
 		log_warnx("alerts: every root target is down (the last: %s): "
 		    "the monitor itself seems cut off; what cannot be "
 		    "delivered now will go out as one digest", id);
-		outbox_hold(0);		/* cut again: deliver what can be */
+		A.reconnecting = 0;	/* cut again: deliver what can be */
+		hold();
 		break;
 	case NK_RECONNECTED:
 		log_info("alerts: %s answers again: the monitor is "
 		    "reconnected; deliveries wait for the digest", id);
-		outbox_hold(1);
+		A.reconnecting = 1;
+		hold();
 		break;
 	default:
-		made = outbox_fold(digestible, 2, "digest", make_digest, &cut);
+		made = outbox_fold(digest_foldable, 2, "digest", make_digest, &cut);
 		log_info("alerts: the targets are checked again: %u digest%s "
 		    "queued", made, made == 1 ? "" : "s");
-		outbox_hold(0);
+		A.reconnecting = 0;
+		hold();
 		outbox_kick();
 		break;
 	}
+}
+
+/* A notice went into the outbox: does a storm begin? */
+static void
+storm_count(time_t now)
+{
+	int was = storm_active(&A.storm);
+
+	if (storm_notice(&A.storm, now) && !was) {
+		log_warnx("alerts: more than %d notices within %d s: the next "
+		    "ones wait to go as one digest a contact, once none has "
+		    "come for %d s", A.storm.after, STORM_WINDOW,
+		    A.storm.wait);
+		hold();
+	}
+}
+
+/* The storm is over: what it held goes as one digest a contact (a
+ * single notice as it is). */
+static void
+storm_fold(time_t now)
+{
+	struct held h = { DIGEST_STORM, A.storm.since, A.storm.last };
+	unsigned made, held = A.storm.held;
+
+	if (!storm_over(&A.storm, now))
+		return;
+	/* while reconnecting, the cut's digest will take them */
+	made = A.reconnecting ? 0 : outbox_fold(digest_foldable, 2, "digest",
+	    make_digest, &h);
+	storm_end(&A.storm);
+	log_info("alerts: the storm is over (%u notices held): %u digest%s "
+	    "queued", held, made, made == 1 ? "" : "s");
+	hold();
 }
 
 static void
@@ -573,6 +621,8 @@ on_notice(void *arg, const struct notice *no)
 			prepare(&r, ct, no, &t, hook, now);
 	}
 	journal_notice(no, no->why);
+	if (r.n > 0)
+		storm_count(now);
 	ready_queue(&r);
 	log_info("%s: notice %s%s (%s)", d->pub.id, notice_kind_name(no->kind),
 	    no->late ? " (late)" : "", t.subject);
@@ -589,6 +639,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	notify_tick(A.nf, time(NULL));
+	storm_fold(time(NULL));
 	evtimer_add(A.tick, &tv);
 }
 
@@ -614,6 +665,7 @@ alerts_start(struct event_base *base, const char *state_dir,
 		return -1;
 	read_password();
 	A.nf = notify_new(c, st, on_notice, NULL);
+	storm_init(&A.storm, c->storm_after, c->storm_wait);
 	if (saved)
 		notify_restore(A.nf, saved);
 	json_array_foreach(replay, k, r) {
@@ -630,8 +682,8 @@ alerts_start(struct event_base *base, const char *state_dir,
 	if (outbox_open(base, state_dir, deliver, NULL) == -1)
 		return -1;
 	/* stopped between reconnection and digest: hold until it */
-	if (notify_holding(A.nf))
-		outbox_hold(1);
+	A.reconnecting = notify_holding(A.nf);
+	hold();
 	A.tick = evtimer_new(base, tick, NULL);
 	evtimer_add(A.tick, &tv);
 	return 0;
@@ -643,6 +695,7 @@ alerts_reconf(const struct conf *c, const struct tstatus *st)
 	A.conf = c;
 	A.st = st;
 	notify_reconf(A.nf, c, st);
+	storm_configure(&A.storm, c->storm_after, c->storm_wait);
 	read_password();
 	outbox_kick();	/* a new mail setting, or the officer's nudge */
 }

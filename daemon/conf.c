@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "log.h"
 #include "probe.h"
+#include "storm.h"
 #include "util.h"
 #include "tramon/utf8.h"
 
@@ -103,7 +104,8 @@ static const char *const sections[] = {
 static const char *const daemon_keys[] = {
 	"name", "base_url", "state_dir", "web_dir", "plugin_dir", "user",
 	"language", "timezone", "log", "log_level", "http_listen",
-	"rrdcached", "rrdcached_base", "web_refresh", "control_socket", NULL
+	"rrdcached", "rrdcached_base", "web_refresh", "control_socket",
+	"storm_after", "storm_wait", NULL
 };
 static const char *const smtp_keys[] = {
 	"url", "starttls", "username", "password_file", "from", "ca_file",
@@ -1161,6 +1163,12 @@ load_daemon(struct loader *ld)
 	c->web_refresh = 60;
 	if (get_int(&sc, "web_refresh", 5, 86400, &v) == 1)
 		c->web_refresh = (int)v;
+	c->storm_after = 5;
+	if (get_int(&sc, "storm_after", 0, STORM_AFTER_MAX, &v) == 1)
+		c->storm_after = (int)v;
+	c->storm_wait = 30;
+	if (get_int(&sc, "storm_wait", 5, 600, &v) == 1)
+		c->storm_wait = (int)v;
 	c->control_socket = get_path(&sc, "control_socket",
 	    "/run/tramon/tramond.sock");
 	if (strlen(c->control_socket) >= sizeof(sun.sun_path))

@@ -121,6 +121,8 @@ struct conf {
 	char *rrdcached_base;       /* its -b dir here (TCP only), or "" */
 	int web_refresh;
 	char *control_socket;
+	int storm_after;            /* notices a minute before a storm; 0 = never */
+	int storm_wait;             /* quiet seconds that end one */
 
 	struct smtp_conf smtp;
 

@@ -168,6 +168,8 @@ static const char *const catalog[M_COUNT][2] = {
 	[M_A_RECONNECTED] =	{ "MÁY GIÁM SÁT ĐÃ KẾT NỐI LẠI",
 				  "MONITOR RECONNECTED" },
 	[M_A_DIGEST] =		{ "TỔNG HỢP, GỬI MUỘN", "DIGEST, DELIVERED LATE" },
+	[M_A_STORM] =		{ "TỔNG HỢP, NHIỀU THAY ĐỔI CÙNG LÚC",
+				  "DIGEST, MANY CHANGES AT ONCE" },
 	[M_AS_DOWN] =		{ "%s mất kết nối.", "%s is down." },
 	[M_AS_UP] =		{ "%s đã kết nối lại sau %s mất kết nối.",
 				  "%s is up again after %s down." },
@@ -210,6 +212,16 @@ static const char *const catalog[M_COUNT][2] = {
 				  "delivered when they happened; here they are "
 				  "in one digest, delivered late, each with the "
 				  "time it happened:" },
+	[M_AS_STORM] =		{ "Từ %s đến %s (%s) có nhiều thay đổi cùng "
+				  "lúc. Để khỏi gửi mỗi thông báo một thư, "
+				  "chúng được gộp vào thư này, mỗi sự việc kèm "
+				  "thời điểm của nó (vài thông báo đầu tiên đã "
+				  "gửi riêng):",
+				  "From %s to %s (%s) many things changed at "
+				  "once. Rather than a mail for each notice, "
+				  "they are grouped in this one, each with the "
+				  "time it happened (the first few went on "
+				  "their own):" },
 	[M_A_DIGEST_N] =	{ "%d thông báo, %s – %s",
 				  "%d notices, %s – %s" },
 	[M_A_NOW] =		{ "Hiện tại", "Now" },

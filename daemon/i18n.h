@@ -156,6 +156,7 @@ enum msg {
 	M_A_CUT,
 	M_A_RECONNECTED,
 	M_A_DIGEST,
+	M_A_STORM,
 	/* alerts: the first sentence, "%s" = the target (and a port) */
 	M_AS_DOWN,
 	M_AS_UP,                /* then "%s" = a duration */
@@ -172,6 +173,7 @@ enum msg {
 	M_AS_CUT,
 	M_AS_RECONNECTED,
 	M_AS_DIGEST,            /* "%s" from, "%s" to, "%s" duration */
+	M_AS_STORM,             /* the same */
 	M_A_DIGEST_N,           /* subject: "%d notices, %s - %s" */
 	M_A_NOW,                /* "Now:" before what is still wrong */
 	M_A_AND_BEHIND,         /* subject: "and %d behind it" */

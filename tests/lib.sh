@@ -179,9 +179,13 @@ make_conf() {
 
 # The daemon section of a test config: everything under $TEST_TMP, the
 # plugins of this build, logs on stderr.  $1 = http_listen (default off).
+# Storms (more than daemon.storm_after notices a minute: the rest go as
+# one digest) are off unless STORM_AFTER says: the tests run minutes of
+# outages in seconds, and most count their mails one by one.
 daemon_section() {
 	cat <<EOF
 daemon = {
+  storm_after = ${STORM_AFTER:-0};
   name        = "Huyện Nam Trà My (test $TEST_NAME)";
   state_dir   = "$TEST_TMP/state";
   web_dir     = "$TEST_TMP/www";

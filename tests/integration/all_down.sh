@@ -10,29 +10,30 @@
 #
 # Every root target down is, to tramond, its own way out cut (CUT): when
 # they answer again (RECONNECTED) delivery is held and what is pending
-# goes out as one digest (DIGEST).  Asserted:
+# goes out as one digest (DIGEST).  More than 5 notices within a minute
+# are a storm (daemon.storm_after): the rest wait until none has come
+# for 30 s, then go as one digest a contact.  Asserted:
 #  - the journal has every state change (N downs, N ups in each part),
 #    every DOWN and REMINDER notice, CUT, RECONNECTED and DIGEST;
-#  - A: one DOWN mail a target, none twice; the outbox at most two items
-#    a target (its DOWN, its reminder: reminders replace each other);
+#  - A: the N DOWNs go as at most 5 mails of their own and a storm's
+#    digest (at most 10 mails in all, reminders included), every target
+#    said DOWN once, none twice; the outbox at most two items a target;
 #    the N UPs coalesce into one digest (at most one UP mail beside it:
 #    the first UP may be on its way before the reconnection holds
-#    delivery) that names its count;
-#  - B: reminders coalesce: after two periods the outbox holds N DOWN +
-#    N REMINDER items, not 3 N (at its peak, for a moment, a period's new
-#    reminders beside the ones they replace); once back, ONE digest of
-#    3 N notices (DOWN, the last REMINDER, UP) and no DOWN or UP mail of
-#    its own (at N = 10,000 on a loaded machine, NORMAL mails may follow
-#    it: a first round back that lost echoes was DEGRADED);
+#    delivery), every UP said once;
+#  - B: while cut off, the storms' digests replace their notices (and a
+#    waiting digest is folded into the next): after two reminder periods
+#    the outbox holds a few items, not N DOWN + N REMINDER; once back,
+#    ONE digest listing N DOWN, each target's last REMINDER and N UP,
+#    and no DOWN or UP mail of its own (at N = 10,000 on a loaded
+#    machine, NORMAL mails may follow it: a first round back that lost
+#    echoes was DEGRADED);
 #  - tramond's VmRSS under 1.5 x its all-UP figure + 32 MB (+ 256 MB,
 #    AddressSanitizer's quarantine, in a sanitizer build); its fds under
 #    the all-UP count + 16 (the mail transport's, a render's pipe), and
 #    at the end back to their count after part A (a second cycle leaks
 #    none); no sanitizer report; a clean exit on SIGTERM (a render in
 #    progress finishes first: up to 120 s + N / 10).
-# Whether A's N DOWN notices coalesce into a few mails is reported (a
-# "# FINDING" line), and checked only with ALL_DOWN_EXPECT_COALESCED=1:
-# today each root target's DOWN is a mail of its own (issue 9).
 #
 # The network: two namespaces of this test's own (tmalldownPID-a, -b;
 # deleted at exit).  tramond and the SMTP server (tests/mail/smtpd.py,
@@ -64,6 +65,7 @@ else
 	N=${ALL_DOWN_N:-1000}
 fi
 INTERVAL=${ALL_DOWN_INTERVAL:-5}
+STORM_AFTER=5		# daemon.storm_after's default
 [ "$N" -ge 2 ] && [ "$N" -le 60000 ] || hard_error "ALL_DOWN_N: 2 to 60000"
 NETS=$(( (N + 249) / 250 ))
 NSA=tmalldown$$-a
@@ -220,36 +222,64 @@ EOF
 }
 # j_at_least KEY COUNT
 j_at_least() { alive; [ "$(J "$1")" -ge "$2" ]; }
-# mails_since MARK: "total down up reminder digest" of the mails after
-# the MARKth, by subject; the digests' subjects in $TEST_TMP/digests
-mails_since() {
-	"$PYTHON" - "$MX" "$1" "$TEST_TMP/digests" <<'EOF'
-import email, email.policy, glob, os, sys
+# tally MARK: what the mails after the MARKth say, as "key=value" words:
+#  total, cut (digests of a cut: "DELIVERED LATE"), storm (digests of a
+#  storm: "MANY CHANGES AT ONCE"), down / up / reminder (mails of their
+#  own), ldown / lup / lreminder (notices listed in the digests),
+#  down_targets (targets with a DOWN, in a mail of its own or a digest),
+#  down_twice (DOWNs said more than once), cut_n / storm_n (notices the
+#  first cut / storm digest says it holds)
+tally() {
+	"$PYTHON" - "$MX" "$1" <<'EOF'
+import email, email.policy, glob, os, re, sys
 paths = sorted(glob.glob(os.path.join(sys.argv[1], "[0-9]*.eml")))[int(sys.argv[2]):]
-c = {"down": 0, "up": 0, "reminder": 0, "digest": 0}
-digests = []
+c = dict.fromkeys("total cut storm down up reminder ldown lup lreminder "
+                  "down_targets down_twice cut_n storm_n".split(), 0)
+c["total"] = len(paths)
+downs = {}
+def kind(subject):
+    for k, w in (("reminder", "REMINDER"), ("down", "DOWN"), ("up", "UP AGAIN")):
+        if subject.upper().startswith(w):
+            return k
+    return None
+def said_down(subject):
+    m = re.match(r"DOWN: (\S+)", subject)
+    if m:
+        downs[m.group(1)] = downs.get(m.group(1), 0) + 1
 for p in paths:
     with open(p, "rb") as f:
         m = email.message_from_binary_file(f, policy=email.policy.default)
-    s = str(m["subject"])
-    for k, w in (("digest", "DIGEST"), ("reminder", "REMINDER"),
-                 ("down", "DOWN"), ("up", "UP")):
-        if w in s.upper():
-            c[k] += 1
-            break
-    if "DIGEST" in s.upper():
-        digests.append(s)
-open(sys.argv[3], "w").write("\n".join(digests) + "\n")
-print(len(paths), c["down"], c["up"], c["reminder"], c["digest"])
+    s = str(m["subject"]).removeprefix("[tramon] ")
+    if s.startswith("DIGEST"):
+        d = "cut" if "DELIVERED LATE" in s else "storm"
+        c[d] += 1
+        n = re.search(r"\b(\d+) notices", s)
+        if n and c[d + "_n"] == 0:
+            c[d + "_n"] = int(n.group(1))
+        body = m.get_body(("plain",)).get_content()
+        for line in body.splitlines():
+            l = re.match(r"  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d  (.*)", line)
+            if l and kind(l.group(1)):
+                c["l" + kind(l.group(1))] += 1
+                said_down(l.group(1))
+    elif kind(s):
+        c[kind(s)] += 1
+        said_down(s)
+c["down_targets"] = len(downs)
+c["down_twice"] = sum(1 for v in downs.values() if v > 1)
+print(" ".join("%s=%d" % kv for kv in c.items()))
 EOF
 }
-mails_n() { count "$MX" eml; }
-# down_mails_since MARK: the DOWN mails after the MARKth (their subjects
-# are ASCII; a reminder's, with its dash, is encoded), cheap enough to poll
-down_mails_since() {
-	find "$MX" -maxdepth 1 -name '[0-9]*.eml' | sort | tail -n +$(( $1 + 1 )) |
-	    xargs -r grep -h -m1 '^Subject: \[tramon\] DOWN:' | wc -l
+# tally_into MARK: the tally into the array T
+declare -A T
+tally_into() {
+	local kv
+	T=()
+	for kv in $(tally "$1"); do
+		T[${kv%%=*}]=${kv#*=}
+	done
 }
+mails_n() { count "$MX" eml; }
 # quiet: nothing in the outbox, and the mail count the same for 3 s
 quiet() {
 	local a
@@ -296,19 +326,20 @@ say "A: all $N targets gone"
 check "A: every target's DOWN journaled" wait_for "$DOWN_WAIT" j_at_least down $((B_DOWN + N))
 check "A: every DOWN notice journaled" wait_for 60 j_at_least notice:down $((B_NDOWN + N))
 check "A: the cut journaled (CUT)" wait_for 60 j_at_least way_out:cut $((B_CUT + 1))
-# every DOWN mail (not the outbox empty: at N = 10,000 the reminders,
-# every minute, come faster than a loaded machine delivers them)
-check "A: every DOWN mail delivered" \
-    wait_for $((120 + N / 5)) eval '[ "$(down_mails_since "$MARK")" -ge "$N" ]'
+# every DOWN said, in a mail of its own or a storm's digest (not the
+# outbox empty: reminders, every minute, keep coming)
+check "A: every DOWN mailed" \
+    wait_for $((120 + N / 5)) eval 'tally_into "$MARK"; [ "${T[down_targets]}" -ge "$N" ]'
 sleep 3		# one twice would be there by now
-read -r total down _ reminder _ < <(mails_since "$MARK")
-say "A: $total mails for $N targets down ($down DOWN, $reminder REMINDER), outbox peak $(peak 5 "$T_UP") items"
-if [ "${ALL_DOWN_EXPECT_COALESCED:-0}" = 1 ]; then
-	check "A: $N DOWN notices coalesce into a few mails ($total)" [ "$total" -le 10 ]
-elif [ "$total" -gt 10 ]; then
-	echo "# FINDING (issue 9): $N targets down, mail server reachable: $down DOWN mails, one a target, and $reminder REMINDER mails: DOWN notices and reminders do not coalesce into a few mails"
-fi
-check "A: no DOWN mail twice, none missing ($down of $N)" [ "$down" -eq "$N" ]
+tally_into "$MARK"
+say "A: ${T[total]} mail(s) for $N targets down: ${T[down]} DOWN and ${T[reminder]} REMINDER of their own, ${T[storm]} storm digest(s) listing ${T[ldown]} DOWN and ${T[lreminder]} REMINDER; outbox peak $(peak 5 "$T_UP") items"
+# the first STORM_AFTER (5) in a minute go alone, the rest as a digest;
+# reminders, a minute later, as another
+check "A: $N DOWN notices coalesce into a few mails (${T[total]})" \
+    [ "${T[total]}" -le 10 ]
+check "A: at most 5 DOWN mails of their own (${T[down]})" [ "${T[down]}" -le 5 ]
+check "A: no DOWN said twice, none missing (${T[down_targets]} of $N, ${T[down_twice]} twice)" \
+    eval '[ "${T[down_targets]}" -eq "$N" ] && [ "${T[down_twice]}" -eq 0 ] && [ $((T[down] + T[ldown])) -eq "$N" ]'
 # its DOWN and (coalesced) its reminder
 check "A: the outbox never held more than two items a target" \
     [ "$(peak 5 "$T_UP")" -le $((2 * N + 5)) ]
@@ -320,16 +351,16 @@ check "A: every target's UP journaled" wait_for "$DOWN_WAIT" j_at_least up $((B_
 check "A: RECONNECTED journaled" wait_for 60 j_at_least way_out:reconnected $((B_REC + 1))
 check "A: DIGEST journaled" wait_for 120 j_at_least way_out:digest $((B_DIG + 1))
 check "A: the digest delivered, the outbox empty" wait_for $((120 + N / 5)) quiet
-read -r total _ up reminder digest < <(mails_since "$MARK")
-say "A: $total mail(s) for $N targets back ($up UP, $reminder REMINDER, $digest digest): $(head -1 "$TEST_TMP/digests")"
-# the first UP may be on its way before the reconnection holds delivery
-# (and reminders queued while down, at a large N, before it too)
-check "A: the UPs coalesce: one digest, at most one UP mail ($up)" \
-    eval '[ "$digest" -eq 1 ] && [ "$up" -le 1 ]'
-# N UP (or N - 1: the first on its way alone), and the reminders still
-# waiting when delivery was held
-check "A: the digest names its count of notices (>= N - 1)" \
-    eval '[ "$(grep -o -E "\b[0-9]+ notices" "$TEST_TMP/digests" | head -1 | cut -d" " -f1)" -ge $((N - 1)) ]'
+tally_into "$MARK"
+say "A: ${T[total]} mail(s) for $N targets back: ${T[cut]} cut digest of ${T[cut_n]} notices (${T[lup]} UP), ${T[storm]} storm digest(s), ${T[up]} UP and ${T[reminder]} REMINDER of their own"
+# the first UP may be on its way before the reconnection holds delivery;
+# UPs after the cut's digest (a storm's) and reminders of targets not yet
+# back go in a storm's digest
+check "A: the UPs coalesce: one cut digest, at most one UP mail (${T[cut]}, ${T[up]})" \
+    eval '[ "${T[cut]}" -eq 1 ] && [ "${T[up]}" -le 1 ]'
+check "A: every UP said once (${T[up]} + ${T[lup]} = $N)" \
+    [ $((T[up] + T[lup])) -eq "$N" ]
+check "A: a few mails ($((T[total])) <= 5)" [ "${T[total]}" -le 5 ]
 FDS_A=$(fds)
 
 # --- B: the monitoring PC cut off: targets and mail server out of reach -----
@@ -346,18 +377,17 @@ check "B: every DOWN notice journaled" wait_for 60 j_at_least notice:down $((B_N
 # two reminder periods (1 min each, from the DOWN notice)
 check "B: every target reminded twice" \
     wait_for $(( 150 + N / 50 )) j_at_least notice:reminder $((B_REM + 2 * N))
-# the replaced items removed (the worker's, in a batch)
-wait_for $(( 30 + N / 100 )) eval '[ "$(outbox_n)" -le $((2 * N + 5)) ]'
+# a period's reminders folded (30 s after the last of them) and the
+# items they replace removed (the worker's, in a batch)
+wait_for $(( 60 + N / 100 )) eval '[ "$(outbox_n)" -le 20 ]'
 OB=$(outbox_n)
 OB_PEAK=$(peak 5 $((T_CUT - T0)))
 say "B: $(( $(date +%s) - T_CUT )) s cut off: outbox $OB items, peak $OB_PEAK"
-check "B: reminders coalesce: outbox $OB items <= N DOWN + N REMINDER" \
-    [ "$OB" -le $((2 * N + 5)) ]
-# (a new reminder's item is written at once, the one it replaces is
-# removed by the outbox's worker after it: for a moment both are there;
-# without coalescing the outbox would hold 3 N after two periods)
-check "B: outbox peak $OB_PEAK <= 3 N (the moment of a period's replacements)" \
-    [ "$OB_PEAK" -le $((3 * N + 5)) ]
+# the storms' digests, not one item a notice: DOWN (and the first few
+# alone), then each period's reminders, folded with what still waits
+# (at its peak, a storm's N notices before they are folded)
+check "B: notices coalesce while cut off: outbox $OB items <= 20, peak $OB_PEAK <= N + 20" \
+    eval '[ "$OB" -le 20 ] && [ "$OB_PEAK" -le $((N + 20)) ]'
 
 targets_back
 say "B: the targets back"
@@ -367,18 +397,22 @@ PYTHON=$TEST_TMP/bin/python-a smtpd mx --port "$MXPORT"
 check "B: every target's UP journaled" wait_for "$DOWN_WAIT" j_at_least up $((B_UP + N))
 check "B: DIGEST journaled" wait_for 120 j_at_least way_out:digest $((B_DIG + 1))
 check "B: the digest delivered, the outbox empty" wait_for $((120 + N / 5)) quiet
-read -r total down up reminder digest < <(mails_since "$MARK")
-say "B: $total mail(s) after the cut ($digest digest, $down DOWN, $up UP, $reminder REMINDER): $(head -1 "$TEST_TMP/digests")"
-# Beside the digest, only what happened after it: at N = 10,000 on a
-# loaded machine, a first round back may lose echoes (DEGRADED, folded
-# in) and the next one not (NORMAL, a mail after the digest).
-check "B: one digest, no DOWN or UP mail of its own ($digest, $down, $up)" \
-    eval '[ "$digest" -eq 1 ] && [ "$down" -eq 0 ] && [ "$up" -eq 0 ]'
-[ "$total" -le 1 ] ||
-    echo "# B: $((total - 1)) mail(s) beside the digest (NORMAL after a DEGRADED first round back, reminders of targets not yet back)"
-# N DOWN + N REMINDER (the second replaced the first) + N UP
-check "B: the digest names its count of notices (>= $((3 * N)))" \
-    eval '[ "$(grep -o -E "\b[0-9]+ notices" "$TEST_TMP/digests" | head -1 | cut -d" " -f1)" -ge $((3 * N)) ]'
+tally_into "$MARK"
+say "B: ${T[total]} mail(s) after the cut: ${T[cut]} cut digest of ${T[cut_n]} notices (${T[ldown]} DOWN, ${T[lreminder]} REMINDER, ${T[lup]} UP), ${T[storm]} storm digest(s), ${T[down]} DOWN, ${T[up]} UP, ${T[reminder]} REMINDER of their own"
+# the storms' digests (DOWN, reminders) waited with the mail server out
+# of reach and are folded into the cut's: one digest.  Beside it, only
+# what happened after it: at N = 10,000 on a loaded machine, a first
+# round back may lose echoes (DEGRADED, folded in) and the next one not
+# (NORMAL, after the digest).
+check "B: one digest, no DOWN or UP mail of its own (${T[cut]}, ${T[storm]}, ${T[down]}, ${T[up]})" \
+    eval '[ "${T[cut]}" -eq 1 ] && [ "${T[storm]}" -eq 0 ] && [ "${T[down]}" -eq 0 ] && [ "${T[up]}" -eq 0 ]'
+[ "${T[total]}" -le 1 ] ||
+    echo "# B: $((T[total] - 1)) mail(s) beside the digest (NORMAL after a DEGRADED first round back, reminders of targets not yet back)"
+# N DOWN + N REMINDER (the last of each target's) + N UP
+check "B: the digest lists every DOWN once, each target's last REMINDER, every UP (${T[ldown]}, ${T[lreminder]}, ${T[lup]})" \
+    eval '[ "${T[ldown]}" -eq "$N" ] && [ "${T[down_twice]}" -eq 0 ] && [ "${T[lreminder]}" -eq "$N" ] && [ "${T[lup]}" -eq "$N" ]'
+check "B: the digest names its count of notices (${T[cut_n]} >= $((3 * N)))" \
+    [ "${T[cut_n]}" -ge $((3 * N)) ]
 
 # --- bounds over the whole run ----------------------------------------------
 sleep 3

@@ -204,7 +204,7 @@ DEF_TEST(digest_lists_what_happened)
 	conf.base_url = "http://10.0.0.5/tramon";
 	st[LINH].state = TS_DOWN;
 	st[LINH].since = t0 + 1200;
-	alert_digest(&conf, st, t0 + 60, t0 + 1200, l, 2, &t);
+	alert_digest(&conf, st, DIGEST_CUT, t0 + 60, t0 + 1200, l, 2, &t);
 	EXPECT_EQ_STR("[tramon] TỔNG HỢP, GỬI MUỘN: 2 thông báo, 26/11/2026 "
 	    "20:34 – 26/11/2026 20:53", t.subject);
 	EXPECT_TRUE(has(t.body, "Máy giám sát bị mất đường ra mạng từ "
@@ -218,7 +218,7 @@ DEF_TEST(digest_lists_what_happened)
 	EXPECT_TRUE(strstr(t.body, "Trà Cang") == NULL);
 	EXPECT_TRUE(has(t.body, "Chi tiết: http://10.0.0.5/tramon/\n"));
 	json_array_append_new(ev, json_pack("{s:s}", "event", "down"));
-	j = alert_digest_webhook_json(&conf, t0 + 60, t0 + 1200, ev, &t);
+	j = alert_digest_webhook_json(&conf, DIGEST_CUT, t0 + 60, t0 + 1200, ev, &t);
 	EXPECT_EQ_STR("digest", json_string_value(json_object_get(j,
 	    "event")));
 	EXPECT_TRUE(json_is_true(json_object_get(j, "late")));
@@ -229,10 +229,29 @@ DEF_TEST(digest_lists_what_happened)
 	alert_text_free(&t);
 
 	setup(LANG_EN);
-	alert_digest(&conf, st, t0 + 60, t0 + 1200, l, 2, &t);
+	alert_digest(&conf, st, DIGEST_CUT, t0 + 60, t0 + 1200, l, 2, &t);
 	EXPECT_EQ_STR("[tramon] DIGEST, DELIVERED LATE: 2 notices, 2026-11-26 "
 	    "20:34 – 2026-11-26 20:53", t.subject);
 	EXPECT_TRUE(has(t.body, "Now:\n  All targets are up\n"));
+	alert_text_free(&t);
+
+	/* a storm's: not late, says why */
+	alert_digest(&conf, st, DIGEST_STORM, t0 + 60, t0 + 180, l, 2, &t);
+	EXPECT_EQ_STR("[tramon] DIGEST, MANY CHANGES AT ONCE: 2 notices, "
+	    "2026-11-26 20:34 – 2026-11-26 20:36", t.subject);
+	EXPECT_TRUE(has(t.body, "From 2026-11-26 20:34 to 2026-11-26 20:36 "
+	    "(2 min) many things changed at once."));
+	j = alert_digest_webhook_json(&conf, DIGEST_STORM, t0 + 60, t0 + 180,
+	    json_array(), &t);
+	EXPECT_EQ_STR("storm", json_string_value(json_object_get(j,
+	    "reason")));
+	EXPECT_TRUE(json_is_false(json_object_get(j, "late")));
+	json_decref(j);
+	alert_text_free(&t);
+	setup(LANG_VI);
+	alert_digest(&conf, st, DIGEST_STORM, t0 + 60, t0 + 180, l, 2, &t);
+	EXPECT_EQ_STR("[tramon] TỔNG HỢP, NHIỀU THAY ĐỔI CÙNG LÚC: 2 thông "
+	    "báo, 26/11/2026 20:34 – 26/11/2026 20:36", t.subject);
 	alert_text_free(&t);
 	return 0;
 }

@@ -226,6 +226,8 @@ DEF_TEST(example_conf)
 	EXPECT_EQ_INT(0, c->log_stderr);
 	EXPECT_EQ_INT(LOG_INFO, c->log_level);
 	EXPECT_EQ_STR("127.0.0.1:8080", c->http_listen);
+	EXPECT_EQ_INT(5, c->storm_after);
+	EXPECT_EQ_INT(30, c->storm_wait);
 	EXPECT_EQ_INT(0, c->smtp.present);
 	EXPECT_EQ_INT(1, c->reports_present);
 	EXPECT_EQ_INT(1, c->reports.monthly);
@@ -331,6 +333,8 @@ DEF_TEST(full_conf)
 	EXPECT_EQ_STR("[::1]:8080", c->http_listen);
 	EXPECT_EQ_STR("unix:/run/rrdcached.sock", c->rrdcached);
 	EXPECT_EQ_INT(30, c->web_refresh);
+	EXPECT_EQ_INT(8, c->storm_after);
+	EXPECT_EQ_INT(45, c->storm_wait);
 
 	EXPECT_EQ_INT(1, c->smtp.present);
 	EXPECT_EQ_STR("smtp://mail.example.gov.vn:587", c->smtp.url);

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "digest.h"
 #include "journal.h"
 #include "log.h"
 #include "outbox.h"
@@ -1037,6 +1038,103 @@ DEF_TEST(fold_survives_a_crash)
 	return 0;
 }
 
+/* ---- a digest folded again (digest.c) ---- */
+
+static char lines_seen[512];
+
+static json_t *
+make_lines(void *arg, const char *contact, const char *channel,
+    struct outbox_item *const *v, size_t n)
+{
+	struct digest_set d;
+	json_t *p;
+	size_t len = 0;
+
+	(void)arg;
+	(void)contact;
+	digest_collect(&d, v, n, strcmp(channel, "webhook") == 0);
+	lines_seen[0] = '\0';
+	for (size_t i = 0; i < d.n; i++)
+		len += (size_t)snprintf(lines_seen + len, sizeof(lines_seen) -
+		    len, "%s%s@%lld", i ? " " : "", d.l[i].subject,
+		    (long long)d.l[i].at);
+	if (d.events)	/* as many documents as lines, in the same order */
+		EXPECT_EQ_INT((int)d.n, (int)json_array_size(d.events));
+	p = json_pack("{s:s, s:O, s:b}", "subject", "digest", "lines",
+	    d.lines, "cut", d.cut);
+	if (d.events) {
+		json_t *doc = json_pack("{s:O}", "events", d.events);
+		char *body = json_dumps(doc, JSON_COMPACT);
+
+		json_object_set_new(p, "json", json_string(body));
+		free(body);
+		json_decref(doc);
+	}
+	digest_set_free(&d);
+	return p;
+}
+
+static const char *
+at_add(const char *kind, const char *target, const char *subject,
+    long long at)
+{
+	return outbox_add("c", "email", kind, target, NULL, json_pack(
+	    "{s:s, s:I}", "subject", subject, "at", (json_int_t)at));
+}
+
+DEF_TEST(digest_folded_again)
+{
+	char body[64];
+
+	setup("refold", all_hold);
+	EXPECT_EQ_INT(0, open_outbox());
+	outbox_hold(1);
+	at_add("down", "t1", "D1", 100);
+	at_add("reminder", "t1", "R1a", 160);
+	at_add("reminder", "t2", "R2a", 170);
+	outbox_add("c", "email", "test", NULL, NULL, payload("T"));
+	EXPECT_EQ_INT(1, outbox_fold(digest_foldable, 2, "digest",
+	    make_lines, NULL));
+	EXPECT_EQ_STR("D1@100 R1a@160 R2a@170", lines_seen);
+	/* more, then the digest and they fold into one: its notices
+	 * flattened, in order, t1's older reminder left out */
+	at_add("reminder", "t1", "R1b", 220);
+	at_add("up", "t1", "U1", 230);
+	EXPECT_EQ_INT(1, outbox_fold(digest_foldable, 2, "digest",
+	    make_lines, NULL));
+	EXPECT_EQ_STR("D1@100 R2a@170 R1b@220 U1@230", lines_seen);
+	EXPECT_CONTAINS(listing(), "c:test c:digest");
+	EXPECT_EQ_INT(2, outbox_pending());
+
+	/* a digest without its notices (from an older tramond) goes as
+	 * it is */
+	outbox_add("c", "email", "digest", NULL, NULL, payload("old"));
+	at_add("down", "t3", "D3", 300);
+	EXPECT_EQ_INT(1, outbox_fold(digest_foldable, 2, "digest",
+	    make_lines, NULL));
+	EXPECT_EQ_STR("D1@100 R2a@170 R1b@220 U1@230 D3@300", lines_seen);
+	EXPECT_CONTAINS(listing(), "c:test c:digest c:digest");
+
+	/* webhooks: each notice's document goes with its line */
+	for (int i = 0; i < 3; i++) {
+		snprintf(body, sizeof(body), "{\"subject\": \"W%d\"}", i);
+		outbox_add("c", "webhook", i == 1 ? "reminder" : "down", "t1",
+		    NULL, json_pack("{s:s, s:I}", "json", body, "at",
+		    (json_int_t)(400 + i)));
+	}
+	EXPECT_EQ_INT(1, outbox_fold(digest_foldable, 2, "digest",
+	    make_lines, NULL));
+	EXPECT_EQ_STR("W0@400 W1@401 W2@402", lines_seen);
+	outbox_add("c", "webhook", "reminder", "t1", NULL, json_pack(
+	    "{s:s, s:I}", "json", "{\"subject\": \"W3\"}", "at",
+	    (json_int_t)403));
+	EXPECT_EQ_INT(1, outbox_fold(digest_foldable, 2, "digest",
+	    make_lines, NULL));
+	EXPECT_EQ_STR("W0@400 W2@402 W3@403", lines_seen);
+	teardown();
+	return 0;
+}
+
 int
 main(void)
 {
@@ -1062,6 +1160,7 @@ main(void)
 	RUN_TEST(thousand_items_once_each_in_order);
 	RUN_TEST(hold_and_fold);
 	RUN_TEST(fold_survives_a_crash);
+	RUN_TEST(digest_folded_again);
 	event_base_free(base);
 	libevent_global_shutdown();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
