@@ -854,19 +854,23 @@ rrd_means(const char *path, time_t start, time_t end, double *lat,
 	rrd_freemem(data);
 }
 
-void
+int
 report_rrd(struct report *r, const struct conf *c)
 {
 	for (size_t i = 0; i < r->ntargets; i++) {
 		struct report_target *t = &r->targets[i];
-		char *path = store_path(c, t->id);
+		char *path;
 
+		if (r->stop && atomic_load(r->stop))
+			return -1;
+		path = store_path(c, t->id);
 		t->f.latency_ms = t->f.loss_pct = NAN;
 		if (access(path, R_OK) == 0 && r->period_end > r->start)
 			rrd_means(path, r->start, r->period_end,
 			    &t->f.latency_ms, &t->f.loss_pct);
 		free(path);
 	}
+	return 0;
 }
 
 void

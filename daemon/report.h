@@ -29,6 +29,7 @@
 #define TRAMON_REPORT_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <time.h>
 
 struct conf;
@@ -122,6 +123,10 @@ struct report {
 	size_t ngroups;
 	unsigned files;         /* journal files read */
 	unsigned skipped;       /* unreadable journal lines skipped */
+	/* Set (by another thread) while a document is made: the graphs
+	 * still to draw are left out, and the document must be discarded.
+	 * NULL: never. */
+	const atomic_int *stop;
 };
 
 /* "2026-03" -> 2026, 3; 0 ok, -1 not a month. */
@@ -146,8 +151,9 @@ struct report *report_build(const struct conf *, int year, int month,
     time_t now);
 
 /* Fill in each target's average latency and loss over the month from
- * its RRD file (AVERAGE at 1 h); targets without one stay unknown. */
-void report_rrd(struct report *, const struct conf *);
+ * its RRD file (AVERAGE at 1 h); targets without one stay unknown.
+ * 0 done, -1 ended by r->stop. */
+int report_rrd(struct report *, const struct conf *);
 
 void report_free(struct report *);
 

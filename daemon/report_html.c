@@ -47,7 +47,8 @@ report_graph(const struct report *r, const struct conf *c, size_t i,
 	unsigned char *png = NULL;
 
 	*len = 0;
-	if (c == NULL || c->state_dir == NULL)
+	if (c == NULL || c->state_dir == NULL || (r->stop &&
+	    atomic_load(r->stop)))
 		return NULL;
 	rrd = store_path(c, t->id);
 	if (access(rrd, R_OK) == -1) {

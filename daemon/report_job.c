@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ struct rmonth {
 	int year, month;
 	int skipped;            /* nothing monitored: not published */
 	int failed;             /* not built, or a file not written */
+	int stopped;            /* not finished: tramond is stopping */
 	struct rfile files[NKINDS];
 	size_t nfiles;
 	struct alert_text text; /* the mail's subject and body */
@@ -75,8 +77,11 @@ static struct {
 	int busy;               /* a job is queued or running */
 	int done_y, done_m;     /* report.last; 0 = none */
 	time_t retry_at;        /* after a failure, not before */
-	int stopping;
 } R;
+
+/* report_job_stop() to the worker: leave what is not done (it is built
+ * again at the next start: report.last does not move past it). */
+static atomic_int stopping;
 
 /* ---- when ---- */
 
@@ -210,7 +215,12 @@ build_month(struct rjob *j, struct rmonth *out)
 		out->failed = 1;
 		return;
 	}
-	report_rrd(r, c);
+	r->stop = &stopping;
+	if (report_rrd(r, c) == -1) {
+		out->failed = out->stopped = 1;
+		report_free(r);
+		return;
+	}
 	if (j->mark && monitored(r) == 0) {
 		log_info("report %04d-%02d: nothing was monitored that month; "
 		    "no report", out->year, out->month);
@@ -227,6 +237,10 @@ build_month(struct rjob *j, struct rmonth *out)
 		struct rfile *rf = &out->files[out->nfiles];
 		size_t k;
 
+		if (atomic_load(&stopping)) {
+			out->failed = out->stopped = 1;
+			break;
+		}
 		for (k = 0; k < NKINDS && strcmp(kinds[k].format, *f); k++)
 			;
 		if (k == NKINDS)
@@ -234,7 +248,13 @@ build_month(struct rjob *j, struct rmonth *out)
 		snprintf(rf->name, sizeof(rf->name), "%04d-%02d.%s",
 		    out->year, out->month, kinds[k].ext);
 		rf->type = kinds[k].type;
-		if ((rf->data = render(r, c, *f, &rf->len)) == NULL) {
+		rf->data = render(r, c, *f, &rf->len);
+		if (atomic_load(&stopping)) {	/* graphs left out */
+			free(rf->data);
+			out->failed = out->stopped = 1;
+			break;
+		}
+		if (rf->data == NULL) {
 			out->failed = 1;	/* logged */
 			break;
 		}
@@ -269,8 +289,12 @@ job_run(void *arg)
 {
 	struct rjob *j = arg;
 
-	for (size_t i = 0; i < j->n; i++)
-		build_month(j, &j->m[i]);
+	for (size_t i = 0; i < j->n; i++) {
+		if (atomic_load(&stopping))
+			j->m[i].failed = j->m[i].stopped = 1;
+		else
+			build_month(j, &j->m[i]);
+	}
 }
 
 /* ---- publishing (on the loop) ---- */
@@ -331,7 +355,7 @@ static void
 job_done(void *arg)
 {
 	struct rjob *j = arg;
-	int last_ok = 0, any = 0;
+	int last_ok = 0, any = 0, stopped = 0;
 
 	for (size_t i = 0; i < j->n; i++) {
 		struct rmonth *m = &j->m[i];
@@ -344,7 +368,13 @@ job_done(void *arg)
 		 * a failed one is tried again at the next check */
 		if (!m->failed && last_ok == (int)i)
 			last_ok = (int)i + 1;
-		else if (m->failed)
+		else if (m->stopped) {
+			if (stopped++ == 0)
+				log_info("report %04d-%02d%s: not finished, "
+				    "tramond is stopping%s", m->year, m->month,
+				    i + 1 < j->n ? " and later" : "", j->mark ?
+				    "; it is built at the next start" : "");
+		} else if (m->failed)
 			R.retry_at = time(NULL) + RETRY_S;
 		rmonth_clear(m);
 	}
@@ -354,7 +384,7 @@ job_done(void *arg)
 
 		R.done_y = m->year;
 		R.done_m = m->month;
-		if (R.stopping)
+		if (atomic_load(&stopping))
 			write_last(text);	/* the worker is going */
 		else
 			worker_submit(R.worker, write_last, NULL, text);
@@ -436,9 +466,10 @@ report_job_stop(void)
 	if (R.worker == NULL)
 		return;
 	event_free(R.timer);
-	R.stopping = 1;
-	worker_free(R.worker);	/* a report being built is finished */
+	atomic_store(&stopping, 1);
+	worker_free(R.worker);	/* what it finished is published */
 	memset(&R, 0, sizeof(R));
+	atomic_store(&stopping, 0);
 }
 
 json_t *

@@ -41,7 +41,8 @@ int report_due(const char *tz, time_t now, int time_min, int done_year,
 void report_job_start(struct event_base *, struct conf *,
     void (*published)(void));
 void report_job_reconf(struct conf *);
-/* Waits for a report being built. */
+/* A report being built stops at its next target (it is built again at
+ * the next start); what was finished is published. */
 void report_job_stop(void);
 
 /*

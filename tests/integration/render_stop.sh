@@ -12,6 +12,11 @@
 #     file is left in web_dir; every PNG is whole; the pages are those of
 #     the first run, whole (the render never got to them); the rrdtool
 #     child is gone.
+#  3. report.last says a year ago: at its start tramond builds twelve
+#     months of reports (300 RRD files read for each).  SIGTERM once it
+#     has begun: tramond exits within seconds, says the report was not
+#     finished, and report.last has not moved to last month (the rest is
+#     built at the next start).
 #
 . "$top_srcdir/tests/lib.sh"
 need_root
@@ -47,6 +52,7 @@ defaults = { interval = 30; count = 1; timeout = 1; down_after = 2;
 targets = (
 $(targets)
 );
+${REPORTS:-}
 EOF
 check "tramond -n accepts $N targets" "$top_builddir/tramond" -n -c "$CONF"
 
@@ -135,4 +141,80 @@ if [ -n "$RRDTOOL_PID" ]; then
 	check "the rrdtool child ($RRDTOOL_PID) is gone" \
 	    wait_for 5 eval "! kill -0 $RRDTOOL_PID 2>/dev/null"
 fi
+# --- 3. SIGTERM while a year of reports is being built
+
+# a journal for each of the twelve months: tramond started on the 1st,
+# every target up (so each month's report is made, not skipped)
+year_of_journals() {
+	"$PYTHON" - "$STATE/journal" "$N" <<'EOF'
+import datetime, json, os, sys
+d = datetime.datetime.now(datetime.timezone.utc).replace(
+    day=1, hour=0, minute=0, second=0, microsecond=0)
+for _ in range(12):
+    d = (d - datetime.timedelta(days=1)).replace(day=1, hour=0)
+    at = d + datetime.timedelta(hours=12)
+    ts = int(at.timestamp())
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = [{"time": stamp, "ts": ts, "event": "start"}]
+    lines += [{"time": stamp, "ts": ts, "event": "state", "target": "t%03d" % i,
+               "from": "unknown", "to": "up", "streak_since": stamp}
+              for i in range(int(sys.argv[2]))]
+    end = at + datetime.timedelta(days=27)
+    lines.append({"time": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "ts": int(end.timestamp()), "event": "alive"})
+    with open(os.path.join(sys.argv[1], at.strftime("%Y-%m.jsonl")), "w") as f:
+        f.writelines(json.dumps(l) + "\n" for l in lines)
+EOF
+}
+
+month_back() {	# month_back N: YYYY-MM, N months before this one
+	"$PYTHON" -c 'import datetime, sys
+d = datetime.date.today().replace(day=1)
+for _ in range(int(sys.argv[1])):
+    d = (d - datetime.timedelta(days=1)).replace(day=1)
+print(d.strftime("%Y-%m"))' "$1"
+}
+REPORTS='reports = { monthly = true; time = "00:00"; formats = [ "pdf" ]; };'
+make_conf "$CONF" <<EOF
+$(daemon_section "" | sed '$d')
+  web_refresh = 86400;
+};
+defaults = { interval = 30; count = 1; timeout = 1; down_after = 2;
+  up_after = 1; };
+targets = (
+$(targets)
+);
+$REPORTS
+EOF
+month_back 13 >"$STATE/report.last"
+year_of_journals
+LAST_MONTH=$(month_back 1)
+tramond_start "$CONF"
+check "a year of reports begins" \
+    wait_for 60 grep -q "report: building" "$TRAMOND_LOG"
+t0=$(date +%s%N)
+rc=0
+tramond_stop || rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "# SIGTERM to exit while building reports: $ms ms; report.last: $(cat "$STATE/report.last")"
+grep -E "report" "$TRAMOND_LOG" | sed "s/^/#   /" | tail -n 3
+check "exit status 0 (got $rc)" [ "$rc" = 0 ]
+check "exited within $STOP_LIMIT s of SIGTERM ($ms ms)" \
+    [ "$ms" -lt $((STOP_LIMIT * 1000)) ]
+check "the log says a report was not finished" \
+    grep -q "not finished, tramond is stopping; it is built at the next start" "$TRAMOND_LOG"
+check "report.last not at last month ($LAST_MONTH): the rest is due" \
+    [ "$(cat "$STATE/report.last")" != "$LAST_MONTH" ]
+whole_pdfs() {
+	local f
+
+	for f in "$WEB"/reports/*.pdf; do
+		[ -e "$f" ] || continue
+		tail -c 16 "$f" | grep -q '%%EOF' || {
+			echo "not whole: $f" >&2
+			return 1
+		}
+	done
+}
+check "every report published is whole, none left half made" whole_pdfs
 summary

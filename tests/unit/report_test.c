@@ -764,7 +764,16 @@ DEF_TEST(rrd_means)
 	EXPECT_EQ_INT(0, rc);
 	if (rc)
 		printf("# %s\n", rrd_get_error());
-	report_rrd(r, &conf);
+	/* asked to stop: nothing read */
+	{
+		atomic_int stop = 1;
+
+		r->stop = &stop;
+		EXPECT_EQ_INT(-1, report_rrd(r, &conf));
+		EXPECT_NAN(r->targets[WAN].f.latency_ms);
+		r->stop = NULL;
+	}
+	EXPECT_EQ_INT(0, report_rrd(r, &conf));
 	EXPECT_NEAR(20.0, r->targets[WAN].f.latency_ms, 1e-6);
 	EXPECT_NEAR(2.0, r->targets[WAN].f.loss_pct, 1e-6);
 	EXPECT_NAN(r->targets[LINH].f.latency_ms);	/* no file */
