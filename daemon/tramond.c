@@ -338,6 +338,7 @@ main(int argc, char *argv[])
 	int ch, check_only = 0;
 	unsigned n;
 
+	malloc_arenas();	/* before any thread */
 	optarg_path = DEFAULT_CONF;
 	while ((ch = getopt(argc, argv, "c:dfn")) != -1) {
 		switch (ch) {

@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1350,9 +1349,8 @@ render_job(void *arg)
 out:
 	free(tdir);
 	free(gdir);
-	/* A render of thousands of targets leaves megabytes free in this
-	 * thread's malloc arena, which glibc keeps for ever otherwise. */
-	malloc_trim(0);
+	/* a render of thousands of targets leaves megabytes free */
+	heap_release();
 }
 
 /* --- the loop side */
