@@ -43,7 +43,9 @@ targets() {
 	done
 }
 
-make_conf "$CONF" <<EOF
+# write_conf [REPORTS_SECTION]
+write_conf() {
+	make_conf "$CONF" <<EOF
 $(daemon_section "" | sed '$d')
   web_refresh = 86400;
 };
@@ -52,8 +54,10 @@ defaults = { interval = 30; count = 1; timeout = 1; down_after = 2;
 targets = (
 $(targets)
 );
-${REPORTS:-}
+${1:-}
 EOF
+}
+write_conf
 check "tramond -n accepts $N targets" "$top_builddir/tramond" -n -c "$CONF"
 
 count() {
@@ -174,18 +178,7 @@ for _ in range(int(sys.argv[1])):
     d = (d - datetime.timedelta(days=1)).replace(day=1)
 print(d.strftime("%Y-%m"))' "$1"
 }
-REPORTS='reports = { monthly = true; time = "00:00"; formats = [ "pdf" ]; };'
-make_conf "$CONF" <<EOF
-$(daemon_section "" | sed '$d')
-  web_refresh = 86400;
-};
-defaults = { interval = 30; count = 1; timeout = 1; down_after = 2;
-  up_after = 1; };
-targets = (
-$(targets)
-);
-$REPORTS
-EOF
+write_conf 'reports = { monthly = true; time = "00:00"; formats = [ "pdf" ]; };'
 month_back 13 >"$STATE/report.last"
 year_of_journals
 LAST_MONTH=$(month_back 1)
