@@ -359,21 +359,35 @@ struct save_job {
 	json_t *alerts;
 };
 
+/* {"saved", "targets": {ID: status}, "alerts"}, a target at a time: as
+ * one tree, 10,000 states took 26 MB for a moment every minute. */
 static char *
 states_json(time_t saved, size_t n, char *const *ids,
     const struct tstatus *st, json_t *alerts)
 {
-	json_t *root = json_object(), *targets = json_object();
+	struct buf b;
 	char *text;
 
-	json_object_set_new(root, "saved", json_integer(saved));
-	for (size_t i = 0; i < n; i++)
-		json_object_set_new(targets, ids[i], status_to_json(&st[i]));
-	json_object_set_new(root, "targets", targets);
-	json_object_set_new(root, "alerts", alerts);
-	text = json_dumps(root, JSON_INDENT(1));
-	json_decref(root);
-	return text;
+	buf_init(&b);
+	buf_printf(&b, "{\n \"saved\": %lld,\n \"targets\": {",
+	    (long long)saved);
+	for (size_t i = 0; i < n; i++) {
+		json_t *id = json_string(ids[i]), *o = status_to_json(&st[i]);
+		char *k = id ? json_dumps(id, JSON_ENCODE_ANY) : NULL;
+		char *v = json_dumps(o, JSON_COMPACT);
+
+		if (k && v)
+			buf_printf(&b, "%s\n  %s: %s", i ? "," : "", k, v);
+		free(k);
+		free(v);
+		json_decref(id);
+		json_decref(o);
+	}
+	text = alerts ? json_dumps(alerts, JSON_INDENT(1)) : NULL;
+	buf_printf(&b, "\n },\n \"alerts\": %s\n}\n", text ? text : "null");
+	free(text);
+	json_decref(alerts);
+	return b.p;
 }
 
 static void
