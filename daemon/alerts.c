@@ -932,3 +932,9 @@ alerts_failed_total(void)
 {
 	return outbox_failed_total();
 }
+
+int
+alerts_holding(void)
+{
+	return A.reconnecting || storm_active(&A.storm);
+}

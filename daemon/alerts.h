@@ -68,5 +68,7 @@ void alerts_report(const char *month, const struct alert_text *,
 
 unsigned alerts_pending(void);
 unsigned long alerts_failed_total(void);
+/* 1 while delivery is held: a storm, or the monitor reconnecting. */
+int alerts_holding(void);
 
 #endif /* TRAMON_ALERTS_H */

@@ -1312,6 +1312,10 @@ monitor_metrics(void)
 	    "the outbox, not yet delivered.\n# TYPE "
 	    "tramon_notifications_pending gauge\n"
 	    "tramon_notifications_pending %u\n", alerts_pending());
+	buf_printf(&b, "# HELP tramon_notifications_held 1 while delivery "
+	    "waits for a digest (a storm of notices, or the monitor just "
+	    "reconnected).\n# TYPE tramon_notifications_held gauge\n"
+	    "tramon_notifications_held %d\n", alerts_holding());
 	buf_printf(&b, "# HELP tramon_notifications_failed_total Notifications "
 	    "given up on (outbox/failed/).\n# TYPE "
 	    "tramon_notifications_failed_total counter\n"

@@ -191,6 +191,7 @@ SAMPLER_PID=$!
 say() { echo "# $(( $(date +%s) - T0 )) s: $*"; }
 alive() { tramond_running || hard_error "tramond exited: $(tail -5 "$TRAMOND_LOG")"; }
 metrics() { ip netns exec "$NSA" curl -fsS --max-time 30 "http://$HTTP/metrics"; }
+held() { metrics 2>/dev/null | awk '$1 == "tramon_notifications_held" { print $2 }'; }
 n_up() { metrics 2>/dev/null | awk '/^tramon_target_up\{/ { n += $2 } END { print n + 0 }'; }
 n_rrd() { find "$STATE/rrd" -name '*.rrd' 2>/dev/null | wc -l; }
 outbox_n() { find "$OUTBOX" -maxdepth 1 -name '*.json' 2>/dev/null | wc -l; }
@@ -313,6 +314,7 @@ fi
 FDS_MAX=$(( FDS_UP + 16 ))
 say "all $N UP: VmRSS $((RSS_UP / 1024)) MB, $FDS_UP fds, $(status Threads) threads; bounds: VmRSS $((RSS_MAX / 1024)) MB, $FDS_MAX fds"
 DOWN_WAIT=$(( 4 * INTERVAL + 60 + N / 50 ))
+check "all UP: tramon_notifications_held 0" [ "$(held)" = 0 ]
 
 # --- A: every target down, the mail server reachable ------------------------
 # (every root target down is also what the monitor takes for its own way
@@ -325,6 +327,8 @@ targets_gone
 say "A: all $N targets gone"
 check "A: every target's DOWN journaled" wait_for "$DOWN_WAIT" j_at_least down $((B_DOWN + N))
 check "A: every DOWN notice journaled" wait_for 60 j_at_least notice:down $((B_NDOWN + N))
+check "A: /metrics says delivery waits (a storm): tramon_notifications_held 1" \
+    wait_for 20 eval '[ "$(held)" = 1 ]'
 check "A: the cut journaled (CUT)" wait_for 60 j_at_least way_out:cut $((B_CUT + 1))
 # every DOWN said, in a mail of its own or a storm's digest (not the
 # outbox empty: reminders, every minute, keep coming)
