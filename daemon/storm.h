@@ -14,7 +14,7 @@
 #include <time.h>
 
 #define STORM_WINDOW	60	/* seconds the notices are counted over */
-#define STORM_LONGEST	600	/* a storm's digest goes out at least this often */
+#define STORM_LONGEST	120	/* a storm's digest goes out at least this often */
 #define STORM_AFTER_MAX	100	/* the largest `after` */
 
 struct storm {
