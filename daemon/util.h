@@ -65,8 +65,8 @@ void safe_filename(const char *name, char *out, size_t len);
 
 /*
  * glibc's malloc, tuned for a daemon that runs for years: malloc_arenas()
- * (once, before any thread) lets the worker threads share one arena
- * beside the loop's, and heap_release() gives back to the system what a
+ * (once, before any thread) has every thread share one arena, and
+ * heap_release() gives back to the system what a
  * big job (a render, a save of 10,000 states) left free.  Both do
  * nothing with another libc.
  */
