@@ -13,6 +13,7 @@
 #include <sys/un.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <libgen.h>
@@ -104,7 +105,8 @@ static const char *const sections[] = {
 static const char *const daemon_keys[] = {
 	"name", "base_url", "state_dir", "web_dir", "plugin_dir", "user",
 	"language", "timezone", "log", "log_level", "http_listen",
-	"rrdcached", "rrdcached_base", "web_refresh", "control_socket",
+	"rrdcached", "rrdcached_base", "rrdcached_dir", "web_refresh",
+	"control_socket",
 	"storm_after", "storm_wait", NULL
 };
 static const char *const smtp_keys[] = {
@@ -683,9 +685,10 @@ bad_value(struct scope *sc, const char *path, const char *fmt, ...)
 
 /*
  * Over TCP rrdcached takes file names relative to its base directory
- * (its -b): daemon.rrdcached_base says where that directory is here, and
- * the RRD directory (state_dir/rrd) must be inside it, for the pages read
- * the files that rrdcached writes.
+ * (its -b).  Either daemon.rrdcached_base says where that directory is
+ * here, and the RRD directory (state_dir/rrd) must be inside it, for the
+ * pages read the files that rrdcached writes; or the files stay on
+ * rrdcached's host (remote: see check_rrdcached_dir).
  */
 static void
 check_rrdcached_base(struct scope *sc, const struct conf *c)
@@ -700,15 +703,64 @@ check_rrdcached_base(struct scope *sc, const struct conf *c)
 		if (*b != '\0')
 			bad_value(sc, "rrdcached_base", "is only for a "
 			    "\"HOST:PORT\" rrdcached");
-	} else if (*b == '\0')
-		report_at(sc->ld, sc->anchor, "%s: rrdcached \"%s\" is reached "
-		    "over TCP: set rrdcached_base to its -b directory as this "
-		    "host sees it", sc->ctx[0], r);
-	else if (strncmp(rrd, b, n) != 0 || (rrd[n] != '/' &&
-	    rrd[n] != '\0' && n > 1))
+	} else if (*b != '\0' && (strncmp(rrd, b, n) != 0 ||
+	    (rrd[n] != '/' && rrd[n] != '\0' && n > 1)))
 		bad_value(sc, "rrdcached_base", "must contain the RRD "
 		    "directory %s (state_dir/rrd) (got \"%s\")", rrd, b);
 	free(rrd);
+}
+
+/* "a", "a/b": names of letters, digits, '.', '_' and '-', neither "."
+ * nor "..", so a poller's files cannot leave its directory under
+ * rrdcached's base, and rrdcached's protocol (spaces) has no quarrel. */
+static int
+valid_cached_dir(const char *s)
+{
+	size_t len = 0;
+
+	if (*s == '\0' || strlen(s) > 200)
+		return 0;
+	for (const char *p = s;; p++) {
+		if (*p == '/' || *p == '\0') {
+			if (len == 0 || (len == 1 && p[-1] == '.') ||
+			    (len == 2 && p[-1] == '.' && p[-2] == '.'))
+				return 0;
+			if (*p == '\0')
+				return 1;
+			len = 0;
+		} else if (isalnum((unsigned char)*p) || *p == '.' ||
+		    *p == '_' || *p == '-')
+			len++;
+		else
+			return 0;
+	}
+}
+
+/*
+ * A "HOST:PORT" rrdcached without rrdcached_base is remote: its files
+ * are not seen here, and every read goes through it.  Pollers sharing it
+ * must not share names, so each says where its files go under the base
+ * directory: required, as pollers installed alike have the same
+ * state_dir and no default would tell them apart.
+ */
+static void
+check_rrdcached_dir(struct scope *sc, const struct conf *c, int found)
+{
+	const char *r = c->rrdcached, *d = c->rrdcached_dir;
+	int remote = *r != '\0' && r[0] != '/' && !has_prefix(r, "unix:") &&
+	    *c->rrdcached_base == '\0';
+
+	if (found && *d != '\0' && !valid_cached_dir(d))
+		bad_value(sc, "rrdcached_dir", "must be a relative path of "
+		    "letters, digits, '.', '_' and '-' (got \"%s\")", d);
+	else if (found && *d != '\0' && !remote)
+		bad_value(sc, "rrdcached_dir", "is only for a \"HOST:PORT\" "
+		    "rrdcached without rrdcached_base");
+	else if (remote && *d == '\0')
+		report_at(sc->ld, sc->anchor, "%s: rrdcached \"%s\" is reached "
+		    "over TCP: set rrdcached_base to its -b directory as this "
+		    "host sees it, or rrdcached_dir to this poller's directory "
+		    "under it if its files are not seen here", sc->ctx[0], r);
 }
 
 static void
@@ -1094,7 +1146,7 @@ load_daemon(struct loader *ld)
 	struct sockaddr_un sun;
 	const char *s;
 	long v;
-	int i;
+	int i, found;
 
 	if (g)
 		check_keys(ld, g, "daemon", "", lists);
@@ -1160,6 +1212,12 @@ load_daemon(struct loader *ld)
 	}
 	c->rrdcached_base = get_path(&sc, "rrdcached_base", "");
 	check_rrdcached_base(&sc, c);
+	c->rrdcached_dir = xstrdup("");
+	if ((found = get_str(&sc, "rrdcached_dir", &s)) == 1) {
+		free(c->rrdcached_dir);
+		c->rrdcached_dir = xstrdup(s);
+	}
+	check_rrdcached_dir(&sc, c, found == 1);
 	c->web_refresh = 60;
 	if (get_int(&sc, "web_refresh", 5, 86400, &v) == 1)
 		c->web_refresh = (int)v;
@@ -2592,6 +2650,7 @@ conf_free(struct conf *c)
 	free(c->http_listen);
 	free(c->rrdcached);
 	free(c->rrdcached_base);
+	free(c->rrdcached_dir);
 	free(c->control_socket);
 	free(c);
 }

@@ -119,6 +119,8 @@ struct conf {
 	char *http_listen;          /* "" = off */
 	char *rrdcached;            /* "" = direct */
 	char *rrdcached_base;       /* its -b dir here (TCP only), or "" */
+	char *rrdcached_dir;        /* ours under its -b when it is remote
+	                             * (TCP, no rrdcached_base), or "" */
 	int web_refresh;
 	char *control_socket;
 	int storm_after;            /* notices a minute before a storm; 0 = never */

@@ -23,6 +23,7 @@
 #include "graph.h"
 #include "i18n.h"
 #include "log.h"
+#include "store.h"
 #include "util.h"
 
 /* rrd_graph_v is not reentrant on librrd 1.7 (see graph.h); the same
@@ -282,6 +283,24 @@ span_args(struct args *a, const struct graph_req *g, time_t start,
 	args_add(a, "--slope-mode");
 	args_add(a, "--lower-limit=0");
 	args_add(a, "--x-grid=%s", xgrid);
+	/* a remote rrdcached's files are read through it (FETCH) */
+	if (store_remote() != NULL)
+		args_add(a, "--daemon=%s", store_remote());
+}
+
+/* The file as a DEF names it: through a remote rrdcached, by its name
+ * there (store_cached_name), which --daemon reads. */
+static char *
+def_file(const struct graph_req *g)
+{
+	char *name, *e;
+
+	if (store_remote() == NULL)
+		return colon_escape(g->rrd);
+	name = store_cached_name(g->rrd);
+	e = colon_escape(name);
+	free(name);
+	return e;
 }
 
 static void
@@ -310,8 +329,8 @@ lat_ceiling(const struct graph_req *g, enum graph_range r, int w)
 
 	if (step == 0)
 		step = 1;
-	if (rrd_fetch_r(g->rrd, "AVERAGE", &start, &end, &step, &nds, &names,
-	    &data) != 0) {
+	if (store_rrd_fetch(g->rrd, "AVERAGE", &start, &end, &step, &nds,
+	    &names, &data) != 0) {
 		rrd_clear_error();
 		return NAN;
 	}
@@ -875,7 +894,12 @@ draw_inprocess(struct args *a, const char *path)
 	int rc = -1;
 
 	rrd_clear_error();
+	/* with --daemon it uses librrd's one rrdcached connection */
+	if (store_remote() != NULL)
+		store_client_lock();
 	info = rrd_graph_v(a->n, a->v);
+	if (store_remote() != NULL)
+		store_client_unlock();
 	if (info == NULL || rrd_test_error()) {
 		log_warnx("graph %s: %s", path, rrd_get_error());
 		rrd_clear_error();
@@ -966,7 +990,7 @@ render_full(const struct graph_req *g, int port, int kind,
     enum graph_range r, char *t, const char *path)
 {
 	struct args a = { 0 };
-	char *rrd = colon_escape(g->rrd);
+	char *rrd = def_file(g);
 	int rc;
 
 	common_args(&a, g, r, GRAPH_W, GRAPH_H);
@@ -1002,7 +1026,7 @@ int
 graph_render_spark(const struct graph_req *g, const char *path)
 {
 	struct args a = { 0 };
-	char *rrd = colon_escape(g->rrd);
+	char *rrd = def_file(g);
 	double ceiling = lat_ceiling(g, GR_3H, SPARK_W);
 	int rc;
 
@@ -1042,7 +1066,7 @@ int
 graph_render_port_spark(const struct graph_req *g, const char *path)
 {
 	struct args a = { 0 };
-	char *rrd = colon_escape(g->rrd);
+	char *rrd = def_file(g);
 	int rc;
 
 	common_args(&a, g, GR_1D, SPARK_W, SPARK_H);
@@ -1069,7 +1093,7 @@ graph_render_span(const struct graph_req *g, time_t start, int w, int h,
     const char *path)
 {
 	struct args a = { 0 };
-	char *rrd = colon_escape(g->rrd);
+	char *rrd = def_file(g);
 	int rc;
 
 	span_args(&a, g, start, "HOUR:12:DAY:1:DAY:2:86400:%d", w, h);

@@ -820,8 +820,8 @@ rrd_means(const char *path, time_t start, time_t end, double *lat,
 	double sum[2] = { 0, 0 };
 	long cnt[2] = { 0, 0 }, col[2] = { -1, -1 };
 
-	if (rrd_fetch_r(path, "AVERAGE", &start, &end, &step, &nds, &names,
-	    &data) != 0) {
+	if (store_rrd_fetch(path, "AVERAGE", &start, &end, &step, &nds,
+	    &names, &data) != 0) {
 		rrd_clear_error();
 		return;
 	}
@@ -865,7 +865,7 @@ report_rrd(struct report *r, const struct conf *c)
 			return -1;
 		path = store_path(c, t->id);
 		t->f.latency_ms = t->f.loss_pct = NAN;
-		if (access(path, R_OK) == 0 && r->period_end > r->start)
+		if (store_rrd_exists(path) && r->period_end > r->start)
 			rrd_means(path, r->start, r->period_end,
 			    &t->f.latency_ms, &t->f.loss_pct);
 		free(path);

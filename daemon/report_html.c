@@ -51,7 +51,7 @@ report_graph(const struct report *r, const struct conf *c, size_t i,
 	    atomic_load(r->stop)))
 		return NULL;
 	rrd = store_path(c, t->id);
-	if (access(rrd, R_OK) == -1) {
+	if (!store_rrd_exists(rrd)) {
 		free(rrd);
 		return NULL;	/* not a ping/tcp/http target, or new */
 	}

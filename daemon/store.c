@@ -12,6 +12,8 @@
 #include <math.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sys/stat.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -129,6 +131,17 @@ static struct event *flush_ev;
 static char *state_dir;
 static char *local_dir;		/* state_dir/rrd */
 static char *cached_dir;	/* its name for rrdcached; NULL = direct */
+static char *remote;		/* rrdcached's address when its files are
+				 * not seen here (TCP, no rrdcached_base) */
+
+/*
+ * librrd's rrdc_* calls share one connection, each call under librrd's
+ * own mutex; but rrdc_is_connected() reads that connection unlocked,
+ * and connecting then asking are two calls.  tm-store, the web worker
+ * and the report jobs all use it: each sequence runs under this lock.
+ */
+static pthread_mutex_t client_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int remote_failing;	/* reads: logged once a spell */
 
 char *
 store_path(const struct conf *c, const char *id)
@@ -544,10 +557,15 @@ create_rrd(const struct rrd_file *f, int step, const char *name,
 		argv[argc++] = f->ds_defs[i];
 	for (int i = 0; i < nrra; i++)
 		argv[argc++] = rras[i];
-	if (W.rrdcached)
+	if (W.rrdcached) {
+		/* librrd 1.7.2 returns 0 when rrdcached answers an error,
+		 * and only sets the error text */
+		rrd_clear_error();
 		rc = rrdc_create_r2(name, (unsigned long)step, start, 0,
 		    source ? sources : NULL, NULL, argc, argv);
-	else
+		if (rc == 0 && rrd_test_error())
+			rc = -1;
+	} else
 		rc = rrd_create_r2(name, (unsigned long)step, start, 0,
 		    source ? sources : NULL, NULL, argc, argv);
 	for (int i = 0; i < nrra; i++)
@@ -575,18 +593,48 @@ static int batch_flush(void);
 static int rebuild(const struct rrd_file *, int step, const char *id,
     time_t start);
 
+/* A file as the log names it: where it is, on this host or under the
+ * base directory of a remote rrdcached. */
+static const char *
+shown(const struct rrd_file *f)
+{
+	return remote ? f->cname : f->path;
+}
+
+/* rrdcached (without -R) makes no directory. */
+static const char *
+create_hint(void)
+{
+	if (remote && strstr(rrd_get_error(), "recursively create"))
+		return " (start rrdcached with -R, or make the directory)";
+	return "";
+}
+
+static int check_layout(const struct rrd_file *, int, const char *);
+
 /* Make sure the file exists with the current layout; an old layout is
  * rebuilt from itself so the history carries over. */
 static int
 ensure_layout(const struct rrd_file *f, int step, const char *id)
 {
-	time_t last = time(NULL) - 10;
-	int m;
+	int rc;
 
 	if (is_verified(f->cname))
 		return 0;
-	if (W.rrdcached && connect_cached() == -1)
-		return -1;
+	if (!W.rrdcached)
+		return check_layout(f, step, id);
+	pthread_mutex_lock(&client_lock);
+	rc = connect_cached() == -1 ? -1 : check_layout(f, step, id);
+	pthread_mutex_unlock(&client_lock);
+	return rc;
+}
+
+static int
+check_layout(const struct rrd_file *f, int step, const char *id)
+{
+	time_t last = time(NULL) - 10;
+	int m;
+
 	m = layout_matches(f, step, &last);
 	if (m == 1) {
 		set_verified(f->cname);
@@ -594,12 +642,12 @@ ensure_layout(const struct rrd_file *f, int step, const char *id)
 	}
 	if (m == -1) {
 		if (create_rrd(f, step, f->cname, NULL, time(NULL) - 10) != 0) {
-			log_warnx("store: %s: cannot create %s: %s", id,
-			    f->path, rrd_get_error());
+			log_warnx("store: %s: cannot create %s: %s%s", id,
+			    shown(f), rrd_get_error(), create_hint());
 			rrd_clear_error();
 			return -1;
 		}
-		log_info("store: %s: created %s", id, f->path);
+		log_info("store: %s: created %s", id, shown(f));
 		set_verified(f->cname);
 		return 0;
 	}
@@ -607,9 +655,64 @@ ensure_layout(const struct rrd_file *f, int step, const char *id)
 	if (rebuild(f, step, id, last) == -1)
 		return -1;
 	log_info("store: %s: layout changed, rebuilt %s keeping its history",
-	    id, f->path);
+	    id, shown(f));
 	set_verified(f->cname);
 	return 0;
+}
+
+/*
+ * The name rrdcached's host knows a file by: the "filename" of its INFO,
+ * an absolute path there.  A create's source is opened by rrdcached as
+ * given, relative to no base directory, so that is the one name that
+ * works for it; NULL if rrdcached does not say.
+ */
+static char *
+remote_path(const struct rrd_file *f)
+{
+	rrd_info_t *info = rrdc_info(f->cname), *i;
+	char *path = NULL;
+
+	for (i = info; i != NULL; i = i->next)
+		if (strcmp(i->key, "filename") == 0 && i->type == RD_I_STR &&
+		    i->value.u_str[0] == '/')
+			path = xstrdup(i->value.u_str);
+	rrd_info_free(info);
+	rrd_clear_error();
+	return path;
+}
+
+/*
+ * Remotely there is no renaming: the file is created again in place,
+ * from itself (rrdcached reads the source before it replaces the file),
+ * so the history carries over as it does here.  If rrdcached does not
+ * name the file, it is created empty, and that is logged: writing the
+ * new layout matters more than keeping the old rows.  Called with
+ * client_lock held.
+ */
+static int
+rebuild_remote(const struct rrd_file *f, int step, const char *id,
+    time_t start)
+{
+	char *src;
+	int rc;
+
+	/* updates held for the old layout go first, and reach the file */
+	batch_flush();
+	rrdc_flush(f->cname);
+	rrd_clear_error();
+	if ((src = remote_path(f)) == NULL)
+		log_warnx("store: %s: rrdcached does not say where %s is: "
+		    "made again without its history", id, f->cname);
+	rc = create_rrd(f, step, f->cname, src, start);
+	if (rc != 0) {
+		log_warnx("store: %s: cannot rebuild %s: %s", id, f->cname,
+		    rrd_get_error());
+		rrd_clear_error();
+	} else
+		rrdc_forget(f->cname);
+	rrd_clear_error();
+	free(src);
+	return rc == 0 ? 0 : -1;
 }
 
 /* f's file made again from itself, starting at `start`: the history up
@@ -619,6 +722,8 @@ rebuild(const struct rrd_file *f, int step, const char *id, time_t start)
 {
 	char *tmp, *ctmp;
 
+	if (remote)
+		return rebuild_remote(f, step, id, start);
 	if (W.rrdcached) {
 		/* updates held for the old layout go first, and reach
 		 * the old file */
@@ -662,20 +767,37 @@ rebuild(const struct rrd_file *f, int step, const char *id, time_t start)
 #define FUTURE_TOLERANCE_S 3600
 
 static int
+from_the_future_at(const struct rrd_file *f, int step, const char *id,
+    time_t now, time_t last)
+{
+	log_warnx("store: %s: %s was last written %lld s ahead of the clock "
+	    "(the clock was wrong, or is now): made again from the present",
+	    id, shown(f), (long long)(last - now));
+	return rebuild(f, step, id, now - step) == 0;
+}
+
+static int
 from_the_future(const struct rrd_file *f, int step, const char *id)
 {
 	time_t now = (time_t)strtoll(f->update, NULL, 10), last;
+	int rc;
 
-	if (W.rrdcached && connect_cached() == -1)
-		return 0;
-	last = W.rrdcached ? rrdc_last(f->cname) : rrd_last_r(f->path);
+	if (!W.rrdcached) {
+		last = rrd_last_r(f->path);
+		rrd_clear_error();
+		return last > now + FUTURE_TOLERANCE_S && now > 0 &&
+		    from_the_future_at(f, step, id, now, last);
+	}
+	pthread_mutex_lock(&client_lock);
+	if (connect_cached() == -1)
+		last = 0;
+	else
+		last = rrdc_last(f->cname);
 	rrd_clear_error();
-	if (now <= 0 || last <= now + FUTURE_TOLERANCE_S)
-		return 0;
-	log_warnx("store: %s: %s was last written %lld s ahead of the clock "
-	    "(the clock was wrong, or is now): made again from the present",
-	    id, f->path, (long long)(last - now));
-	return rebuild(f, step, id, now - step) == 0;
+	rc = last > now + FUTURE_TOLERANCE_S && now > 0 &&
+	    from_the_future_at(f, step, id, now, last);
+	pthread_mutex_unlock(&client_lock);
+	return rc;
 }
 
 /* ---- the BATCH connection to rrdcached ---- */
@@ -1152,7 +1274,8 @@ write_job(struct store_job *j)
 		return;
 	}
 	write_file(&j->target, j->step, j->id);
-	if (j->ninst > 0 && mkdir_p(j->inst_dir, 0755) == -1) {
+	/* a remote rrdcached makes its directories (-R) */
+	if (j->ninst > 0 && !remote && mkdir_p(j->inst_dir, 0755) == -1) {
 		log_warn("store: %s: %s", j->id, j->inst_dir);
 		return;
 	}
@@ -1237,6 +1360,11 @@ set_cached_dir(const struct conf *c)
 	const char *r = c->rrdcached;
 	size_t n;
 
+	if (remote) {
+		/* daemon.rrdcached_dir, under its base directory */
+		cached_dir = xstrdup(c->rrdcached_dir);
+		return 0;
+	}
 	if (realpath(local_dir, real) == NULL) {
 		log_warn("store: %s", local_dir);
 		return -1;
@@ -1334,11 +1462,24 @@ enqueue(struct store_job *j)
 		evtimer_add(submit_ev, &tv);
 }
 
+/* A "HOST:PORT" rrdcached whose base directory is not seen here. */
+static int
+is_remote(const struct conf *c)
+{
+	const char *r = c->rrdcached;
+
+	return r[0] != '\0' && r[0] != '/' && strncmp(r, "unix:", 5) != 0 &&
+	    (c->rrdcached_base == NULL || c->rrdcached_base[0] == '\0') &&
+	    c->rrdcached_dir != NULL && c->rrdcached_dir[0] != '\0';
+}
+
 int
 store_open(struct event_base *base, const struct conf *c)
 {
 	local_dir = xasprintf("%s/rrd", c->state_dir);
-	if (mkdir_p(local_dir, 0755) == -1) {
+	/* remotely state_dir/rrd is only the names' prefix: no files */
+	remote = is_remote(c) ? xstrdup(c->rrdcached) : NULL;
+	if (!remote && mkdir_p(local_dir, 0755) == -1) {
 		log_warn("store: %s", local_dir);
 		goto fail;
 	}
@@ -1356,6 +1497,8 @@ store_open(struct event_base *base, const struct conf *c)
 fail:
 	free(local_dir);
 	local_dir = NULL;
+	free(remote);
+	remote = NULL;
 	return -1;
 }
 
@@ -1476,4 +1619,127 @@ store_close(void)
 	local_dir = NULL;
 	free(cached_dir);
 	cached_dir = NULL;
+	free(remote);
+	remote = NULL;
+}
+
+/* ---- reading (any thread) ---- */
+
+/* Only the names, for reading without writing (tramonctl report): a
+ * remote rrdcached's files are read through it. */
+void
+store_readers(const struct conf *c)
+{
+	if (writer != NULL || remote != NULL || !is_remote(c))
+		return;
+	local_dir = xasprintf("%s/rrd", c->state_dir);
+	remote = xstrdup(c->rrdcached);
+	cached_dir = xstrdup(c->rrdcached_dir);
+}
+
+const char *
+store_remote(void)
+{
+	return remote;
+}
+
+void
+store_client_lock(void)
+{
+	pthread_mutex_lock(&client_lock);
+}
+
+void
+store_client_unlock(void)
+{
+	pthread_mutex_unlock(&client_lock);
+}
+
+/* With client_lock held: connected to the remote rrdcached?  Failing
+ * is logged when it starts and when it ends, not at every read. */
+static int
+remote_connect(void)
+{
+	if (rrdc_is_connected(remote))
+		return 0;
+	rrd_clear_error();
+	if (rrdc_connect(remote) != 0 || !rrdc_is_connected(remote)) {
+		if (atomic_exchange(&remote_failing, 1) == 0)
+			log_warnx("store: cannot read from rrdcached at %s: "
+			    "%s; graphs, uptime and reports miss its data",
+			    remote, rrd_test_error() ? rrd_get_error() :
+			    "no connection");
+		rrd_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+static void
+remote_answered(void)
+{
+	if (atomic_exchange(&remote_failing, 0) == 1)
+		log_info("store: reading from rrdcached at %s again", remote);
+}
+
+int
+store_rrd_exists(const char *path)
+{
+	struct stat sb;
+	char *name;
+	time_t last;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	if (!remote)
+		return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+	name = store_cached_name(path);
+	pthread_mutex_lock(&client_lock);
+	if (remote_connect() == -1)
+		last = -1;
+	else {
+		rrd_clear_error();
+		last = rrdc_last(name);
+		/* "No such file" is an answer: a new target */
+		if (last > 0 || strstr(rrd_get_error(), "No such file"))
+			remote_answered();
+		else
+			log_debug("store: rrdcached at %s: last %s: %s",
+			    remote, name, rrd_get_error());
+		rrd_clear_error();
+	}
+	pthread_mutex_unlock(&client_lock);
+	free(name);
+	return last > 0;
+}
+
+int
+store_rrd_fetch(const char *path, const char *cf, time_t *start,
+    time_t *end, unsigned long *step, unsigned long *nds, char ***names,
+    double **data)
+{
+	char *name;
+	int rc;
+
+	if (!remote)
+		return rrd_fetch_r(path, cf, start, end, step, nds, names,
+		    data);
+	/* rrdcached's FETCH writes out what it holds of the file first;
+	 * it takes no step: the finest archive that covers the span */
+	name = store_cached_name(path);
+	pthread_mutex_lock(&client_lock);
+	if ((rc = remote_connect()) == 0) {
+		rrd_clear_error();
+		rc = rrdc_fetch(name, cf, start, end, step, nds, names, data);
+		if (rc == 0 && rrd_test_error())
+			rc = -1;
+		else if (rc == 0)
+			remote_answered();
+		if (rc != 0 && !rrd_test_error())
+			rrd_set_error("rrdcached: fetch %s failed (%d)", name,
+			    rc);
+	}
+	pthread_mutex_unlock(&client_lock);
+	free(name);
+	return rc == 0 ? 0 : -1;
 }

@@ -68,6 +68,32 @@ char *store_instance_path(const struct conf *, const char *id,
  * store_close(). */
 char *store_cached_name(const char *path);
 
+/* The address of a remote rrdcached (daemon.rrdcached "HOST:PORT"
+ * without rrdcached_base): the files are on its host, under
+ * daemon.rrdcached_dir, and every read goes through it, by
+ * store_cached_name().  NULL when the files are read here. */
+const char *store_remote(void);
+
+/* Without store_open(): only what reading needs (the names, the remote
+ * rrdcached), for tramonctl.  Nothing to undo at exit. */
+void store_readers(const struct conf *);
+
+/* Whether the RRD file `path` (store_path(), store_instance_path())
+ * exists: here, or asked of the remote rrdcached.  Any thread. */
+int store_rrd_exists(const char *path);
+
+/* rrd_fetch_r() of `path`, through the remote rrdcached when there is
+ * one (FETCH; it takes no step: the finest archive covering the span).
+ * Same arguments and result; free with rrd_freemem().  Any thread. */
+int store_rrd_fetch(const char *path, const char *cf, time_t *start,
+    time_t *end, unsigned long *step, unsigned long *nds, char ***names,
+    double **data);
+
+/* Around a sequence of librrd's rrdc_* calls (its one shared
+ * connection) made outside this file. */
+void store_client_lock(void);
+void store_client_unlock(void);
+
 /* Data source names of a target's RRD, in order, into `names` (at most
  * `max`); returns how many there are. */
 size_t store_ds_names(const struct target_def *, const char **names,

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "probe.h"
 #include "report.h"
+#include "store.h"
 #include "report_doc.h"
 #include "report_fmt.h"
 #include "util.h"
@@ -494,6 +495,8 @@ cmd_report(const struct conf *c, int argc, char **argv)
 		    mon);
 		return EX_USAGE;
 	}
+	/* a remote rrdcached's files are read through it */
+	store_readers(c);
 	report_rrd(r, c);
 	if (strcmp(format, "csv") == 0)
 		data = report_csv(r, &len);

@@ -124,6 +124,7 @@ warn_restart_needed(const struct conf *o, const struct conf *n)
 		{ "http_listen", offsetof(struct conf, http_listen) },
 		{ "rrdcached", offsetof(struct conf, rrdcached) },
 		{ "rrdcached_base", offsetof(struct conf, rrdcached_base) },
+		{ "rrdcached_dir", offsetof(struct conf, rrdcached_dir) },
 		{ "control_socket", offsetof(struct conf, control_socket) },
 	};
 
@@ -159,6 +160,8 @@ reload(void)
 	nc->rrdcached = xstrdup(old->rrdcached);
 	free(nc->rrdcached_base);
 	nc->rrdcached_base = xstrdup(old->rrdcached_base);
+	free(nc->rrdcached_dir);
+	nc->rrdcached_dir = xstrdup(old->rrdcached_dir);
 	apply_timezone(nc);
 	apply_logging(nc);
 	if (probe_init_all(D.base, NULL) == -1)

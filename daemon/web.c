@@ -168,15 +168,18 @@ flush_rrd(const char *daemon, const char *rrd)
 	char *name;
 	int rc;
 
-	if (daemon == NULL || *daemon == '\0')
+	/* a remote rrdcached's FETCH writes the file out itself */
+	if (daemon == NULL || *daemon == '\0' || store_remote() != NULL)
 		return;
 	/* not rrdc_flush_if_daemon(): it reports success when it cannot
 	 * connect at all; over TCP the name is relative to rrdcached's base
 	 * (store_cached_name) */
 	name = store_cached_name(rrd);
+	store_client_lock();
 	rrd_clear_error();
 	rc = rrdc_connect(daemon) != 0 || !rrdc_is_connected(daemon) ||
 	    rrdc_flush(name) != 0;
+	store_client_unlock();
 	free(name);
 	if (rc) {
 		if (atomic_exchange(&flush_failing, 1) == 0)
@@ -209,7 +212,7 @@ up_seconds(const char *rrd, time_t start, time_t end, double *up_s,
 	rrd_value_t *data = NULL;
 
 	rrd_clear_error();
-	if (rrd_fetch_r(rrd, "AVERAGE", &start, &end, &step, &nds, &names,
+	if (store_rrd_fetch(rrd, "AVERAGE", &start, &end, &step, &nds, &names,
 	    &data) != 0) {
 		log_debug("web: fetch %s: %s", rrd, rrd_get_error());
 		rrd_clear_error();
@@ -260,12 +263,11 @@ uptime_pct(const char *rrd, time_t end, long seconds, int *jitter)
 	return 100.0 * up_s / known_s;
 }
 
+/* Here, or through a remote rrdcached. */
 static int
 rrd_exists(const char *rrd)
 {
-	struct stat sb;
-
-	return rrd && *rrd && stat(rrd, &sb) == 0 && S_ISREG(sb.st_mode);
+	return store_rrd_exists(rrd);
 }
 
 /* Uptime figures of every target (flushing through rrdcached first). */

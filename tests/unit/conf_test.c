@@ -865,6 +865,97 @@ DEF_TEST(values_shown)
 	return 0;
 }
 
+/*
+ * daemon.rrdcached_dir: a "HOST:PORT" rrdcached without rrdcached_base
+ * keeps the files on its host, under this directory of its base; it is
+ * required then and refused otherwise, and may not leave the base.
+ */
+static struct conf *
+load_rrdc(const char *name, const char *keys, struct errs *e)
+{
+	char *text = xasprintf("daemon = { plugin_dir = \"%s\";\n"
+	    "  state_dir = \"%s/st\";\n"
+	    "%s };\n"
+	    "contacts = ( { id = \"it\"; email = \"it@example.gov.vn\"; } );\n"
+	    "targets = ( { id = \"wan\"; type = \"ping\"; "
+	    "host = \"198.18.1.1\"; } );\n", plugin_dir, scratch, keys);
+	struct conf *c;
+
+	put(name, text);
+	free(text);
+	c = load(name, e);
+	return c;
+}
+
+DEF_TEST(rrdcached_dir)
+{
+	struct errs e;
+	struct conf *c;
+	char *keys;
+
+	c = load_rrdc("remote.conf", "  rrdcached = \"127.0.0.1:42217\";\n"
+	    "  rrdcached_dir = \"namtramy/poller-a_1.b\";\n", &e);
+	EXPECT_TRUE(c != NULL);
+	EXPECT_EQ_INT(0, e.n);
+	if (c != NULL) {
+		EXPECT_EQ_STR("namtramy/poller-a_1.b", c->rrdcached_dir);
+		EXPECT_EQ_STR("", c->rrdcached_base);
+		conf_free(c);
+	}
+	errs_free(&e);
+
+	/* neither base nor dir: both named, at the daemon group */
+	EXPECT_TRUE(load_rrdc("neither.conf", "  rrdcached = \"rrd.lan\";\n",
+	    &e) == NULL);
+	EXPECT_EQ_INT(1, e.n);
+	EXPECT_ERR(&e, "neither.conf", 1, "daemon: rrdcached \"rrd.lan\" is "
+	    "reached over TCP: set rrdcached_base to its -b directory as this "
+	    "host sees it, or rrdcached_dir to this poller's directory");
+	errs_free(&e);
+
+	static const char *const bad[] = {
+		"/abs", "../up", "a/../b", "a//b", "a/", ".", "a/./b",
+		"sp ace", "t\u00e2n", "",
+	};
+	for (size_t i = 0; i < nitems(bad); i++) {
+		keys = xasprintf("  rrdcached = \"127.0.0.1:42217\";\n"
+		    "  rrdcached_dir = \"%s\";\n", bad[i]);
+		EXPECT_TRUE(load_rrdc("bad-dir.conf", keys, &e) == NULL);
+		free(keys);
+		EXPECT_EQ_INT(1, e.n);
+		if (*bad[i] != '\0')
+			EXPECT_ERR(&e, "bad-dir.conf", 4, "daemon: rrdcached_dir "
+			    "must be a relative path of letters, digits");
+		else	/* empty: as if not set */
+			EXPECT_ERR(&e, "bad-dir.conf", 1, "or rrdcached_dir "
+			    "to this poller's directory");
+		errs_free(&e);
+	}
+
+	/* only for a remote rrdcached */
+	keys = xasprintf("  rrdcached = \"127.0.0.1:42217\";\n"
+	    "  rrdcached_base = \"%s\";\n  rrdcached_dir = \"a\";\n",
+	    scratch);
+	EXPECT_TRUE(load_rrdc("with-base.conf", keys, &e) == NULL);
+	free(keys);
+	EXPECT_EQ_INT(1, e.n);
+	EXPECT_ERR(&e, "with-base.conf", 5, "daemon: rrdcached_dir is only "
+	    "for a \"HOST:PORT\" rrdcached without rrdcached_base");
+	errs_free(&e);
+	EXPECT_TRUE(load_rrdc("unix-dir.conf", "  rrdcached = "
+	    "\"unix:/run/rrdcached.sock\";\n  rrdcached_dir = \"a\";\n",
+	    &e) == NULL);
+	EXPECT_EQ_INT(1, e.n);
+	EXPECT_ERR(&e, "unix-dir.conf", 4, "daemon: rrdcached_dir is only for");
+	errs_free(&e);
+	EXPECT_TRUE(load_rrdc("direct-dir.conf", "  rrdcached_dir = \"a\";\n",
+	    &e) == NULL);
+	EXPECT_EQ_INT(1, e.n);
+	EXPECT_ERR(&e, "direct-dir.conf", 3, "daemon: rrdcached_dir is only for");
+	errs_free(&e);
+	return 0;
+}
+
 /* The SMTP password file: refused when others may read it or its group
  * may write it; 0600 and 0640 are fine. */
 DEF_TEST(password_file_mode)
@@ -1468,6 +1559,7 @@ main(void)
 	RUN_TEST(probe_keys);
 	RUN_TEST(bad_utf8);
 	RUN_TEST(values_shown);
+	RUN_TEST(rrdcached_dir);
 	RUN_TEST(password_file_mode);
 	RUN_TEST(times);
 	RUN_TEST(timezone_kept);
