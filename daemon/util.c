@@ -205,6 +205,18 @@ mkdir_p(const char *path, mode_t mode)
 			break;
 	}
 	free(copy);
+	/* EEXIST said only that something is there: a file where the
+	 * directory should be would fail every write below it */
+	{
+		struct stat sb;
+
+		if (stat(path, &sb) == -1)
+			return -1;
+		if (!S_ISDIR(sb.st_mode)) {
+			errno = ENOTDIR;
+			return -1;
+		}
+	}
 	return 0;
 }
 

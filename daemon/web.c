@@ -3,7 +3,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -627,6 +629,28 @@ target_graph_path(const char *gdir, const struct web_target *t, int kind,
 /* The graphs of target i that are due, added to `due`.  A target that
  * measures no jitter (one answer a round) has no jitter graphs: one
  * left from before is removed, so the page does not show it. */
+/* An unwritable directory fails a removal for every target of every
+ * render: a line every ten minutes, not 10,000 a render.  errno is the
+ * failure's. */
+static void __attribute__((format(printf, 1, 2)))
+unlink_failed(const char *fmt, ...)
+{
+	static struct log_limit lim;	/* the worker thread's */
+	unsigned long dropped;
+	int saved = errno;
+	char path[PATH_MAX];
+	va_list ap;
+
+	if (!log_limited(&lim, 600, &dropped))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	errno = saved;
+	log_warn("web: cannot remove %s (%lu failed before it not logged)",
+	    path, dropped);
+}
+
 static void
 target_due(const struct web_snapshot *s, size_t i, const char *gdir,
     time_t now, const struct web_info *info, struct pgraph **due,
@@ -644,7 +668,7 @@ target_due(const struct web_snapshot *s, size_t i, const char *gdir,
 			path = target_graph_path(gdir, t, k, r);
 			if (k == GK_JITTER && !info->jitter) {
 				if (unlink(path) == -1 && errno != ENOENT)
-					log_warn("web: %s", path);
+					unlink_failed("%s", path);
 				free(path);
 				continue;
 			}
@@ -969,12 +993,12 @@ prune_ports(DIR *parent, const char *pname, const char *name,
 
 		if (n > 0 && !known_instance(t, de->d_name, n) &&
 		    unlinkat(dirfd(d), de->d_name, 0) == -1 && errno != ENOENT)
-			log_warn("web: %s/%s/%s", pname, name, de->d_name);
+			unlink_failed("%s/%s/%s", pname, name, de->d_name);
 	}
 	closedir(d);
 	if (t == NULL && unlinkat(dirfd(parent), name, AT_REMOVEDIR) == -1 &&
 	    errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
-		log_warn("web: %s/%s", pname, name);
+		unlink_failed("%s/%s", pname, name);
 }
 
 /* Remove the pages and graphs of targets no longer configured, and of
@@ -994,7 +1018,7 @@ prune(const struct web_snapshot *s, const char *tdir, const char *gdir)
 			if (n > 5 && ends_with(de->d_name, ".html")) {
 				if (!known_id(s, de->d_name, n - 5) &&
 				    unlinkat(dirfd(d), de->d_name, 0) == -1)
-					log_warn("web: %s/%s", tdir,
+					unlink_failed("%s/%s", tdir,
 					    de->d_name);
 			} else
 				prune_ports(d, tdir, de->d_name,
@@ -1012,7 +1036,7 @@ prune(const struct web_snapshot *s, const char *tdir, const char *gdir)
 			if (n > 0) {
 				if (!known_id(s, de->d_name, n) &&
 				    unlinkat(dirfd(d), de->d_name, 0) == -1)
-					log_warn("web: %s/%s", gdir,
+					unlink_failed("%s/%s", gdir,
 					    de->d_name);
 			} else if (!ends_with(de->d_name, ".png"))
 				prune_ports(d, gdir, de->d_name,

@@ -1321,6 +1321,27 @@ DEF_TEST(events_by_month)
 
 /* A second render 60 s later: the 3-h graphs are redrawn, the 1-d one
  * (drawn a moment ago) is not due yet and stays untouched. */
+/* A file where web_dir/g should be: the render says so once, it does
+ * not go on to fail for every graph. */
+DEF_TEST(mkdir_p_refuses_a_file)
+{
+	char *dir = xasprintf("%s/mkdir-p/a", tmpdir);
+	char *file = xasprintf("%s/mkdir-p/a/g", tmpdir);
+	FILE *f;
+
+	EXPECT_EQ_INT(0, mkdir_p(dir, 0755));
+	EXPECT_EQ_INT(0, mkdir_p(dir, 0755));	/* there already */
+	EXPECT_TRUE((f = fopen(file, "w")) != NULL);
+	if (f)
+		fclose(f);
+	errno = 0;
+	EXPECT_EQ_INT(-1, mkdir_p(file, 0755));
+	EXPECT_EQ_INT(ENOTDIR, errno);
+	free(dir);
+	free(file);
+	return 0;
+}
+
 DEF_TEST(second_render_keeps_graphs)
 {
 	unsigned long before = web_renders();
@@ -2494,6 +2515,7 @@ main(void)
 	RUN_TEST(graph_budget_ceiling);
 	RUN_TEST(close_mid_render);
 	RUN_TEST(close_mid_graph);
+	RUN_TEST(mkdir_p_refuses_a_file);
 
 	web_close();
 	event_base_free(base);
