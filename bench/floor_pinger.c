@@ -2,7 +2,7 @@
  * bench/floor_pinger: the least a paced ICMP pinger can cost here, as the
  * floor under bench/icmp.sh's figures.  No event loop, no matching table,
  * no storage: one raw socket; it sleeps (clock_nanosleep) until the next
- * echo is due but at least 1 ms, as tramond's pacer does, then sends
+ * echo is due but at least 2 ms, as tramond's pacer does, then sends
  * every echo due with sendto() and reads every reply waiting with
  * recvmmsg().  Echoes are spread as tramond spreads them: COUNT per
  * INTERVAL seconds a target, targets' phases evenly apart.
@@ -31,7 +31,7 @@
 #define ICMP_FILTER	1
 #endif
 
-#define TICK_NS		1000000
+#define TICK_NS		2000000	/* tramond's PACE_NS (plugins/ping/ping.c) */
 #define BATCH		64
 #define MAX_TARGETS	100000
 

@@ -70,6 +70,7 @@ struct icmp_sock {
 	uint16_t id;
 	uint16_t next_seq;
 	struct slot *slots;
+	unsigned pending;	/* slots PENDING: replies worth a read */
 	struct event *ev;
 	char why[160];		/* why kind == ICMP_NONE */
 };
@@ -362,11 +363,13 @@ sock_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Read now what the sockets hold, where an echo awaits its reply: the
+ * IPv6 socket of an IPv4-only site is not asked at every wake-up. */
 void
 icmp_poll(struct icmp_engine *e)
 {
 	for (int i = 0; i < 2; i++)
-		if (e->sock[i].fd != -1)
+		if (e->sock[i].fd != -1 && e->sock[i].pending > 0)
 			sock_read(e->sock[i].fd, EV_READ, &e->sock[i]);
 }
 
@@ -610,6 +613,7 @@ icmp_prepare(struct icmp_engine *e, const struct sockaddr *dst,
 	sl->tag = tag;
 	sl->timeout_ns = timeout > 0 ? (int64_t)(timeout * 1e9) : 0;
 	sl->state = SLOT_PENDING;
+	s->pending++;
 	/* as late as possible before the send: rtt = kernel rx - this */
 	sl->sent_mono = now_ns(CLOCK_MONOTONIC);
 	sl->sent_rt = now_ns(CLOCK_REALTIME);
@@ -659,6 +663,7 @@ icmp_send(struct icmp_engine *e, const struct sockaddr *dst,
 
 		sl->state = SLOT_FREE;
 		sl->owner = NULL;
+		s->pending--;
 		*h = ICMP_HANDLE_NONE;
 		e->c.send_errors++;
 		return rc;
@@ -682,6 +687,7 @@ icmp_forget(struct icmp_engine *e, icmp_handle h, const void *owner)
 	if (sl->state == SLOT_PENDING && sl->owner == owner) {
 		sl->state = SLOT_EXPIRED;
 		sl->owner = NULL;
+		s->pending--;
 	}
 }
 
@@ -752,6 +758,7 @@ icmp_input(struct icmp_engine *e, int family, const void *buf, size_t len,
 	owner = sl->owner;
 	sl->owner = NULL;
 	sl->state = SLOT_ANSWERED;
+	s->pending--;
 	e->c.received++;
 	if (e->reply)
 		e->reply(owner, sl->tag, (double)rtt / 1e9);

@@ -120,9 +120,10 @@ const uint8_t *icmp_cookie(const struct icmp_engine *);
 int icmp_send(struct icmp_engine *, const struct sockaddr *dst,
     double timeout, void *owner, uint32_t tag, icmp_handle *h);
 
-/* Read what the sockets hold now, as their read events would: before
- * an owner gives up on a request, its reply may be waiting unread
- * behind a busy loop.  Replies may be delivered from inside. */
+/* Read what the sockets hold now, as their read events would (those
+ * with a request pending): before an owner gives up on a request, its
+ * reply may be waiting unread behind a busy loop.  Replies may be
+ * delivered from inside. */
 void icmp_poll(struct icmp_engine *);
 
 /* The owner stops waiting for request `h`: no callback for it after. */

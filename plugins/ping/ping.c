@@ -68,8 +68,8 @@ struct round {
 	struct round *next;
 	struct event *ev;	/* waits for DNS, or defers round_done() */
 	int waiting_only;	/* all sent: its wake is a deadline */
-	size_t heap_at;		/* its place in the pacer's heap + 1; 0 =
-				 * not in it */
+	uint32_t pace_id;	/* its number in the pacer + 1; 0 = not
+				 * in the pacer's heap */
 	double *rtt;		/* the result, in this block */
 	enum round_state state;
 	int64_t t0;		/* CLOCK_MONOTONIC ns of the first echo */
@@ -159,9 +159,11 @@ mono_now(void)
  * on it under a single timer.  A wake-up steps every round that is due
  * (sends, expires, reschedules), and the timer fires at most once every
  * PACE_NS: an echo leaves at most that late, never early, and at 10,000
- * targets x 20 echoes a minute one wake-up sends about three of them.
- * With a timer per round (before) each echo cost a wake-up of its own,
- * an epoll_wait and a timerfd_settime for one sendto
+ * targets x 20 echoes a minute one wake-up sends about seven of them.
+ * A wake-up (epoll_wait, timerfd_settime, the switches) costs about
+ * what three echoes do: with a timer per round (before) each echo paid
+ * one, at 1 ms a wake-up came every three echoes; 2 ms halves that and
+ * keeps the lateness well under what a round's figures notice
  * (docs/benchmarks.md, "Where the CPU goes").
  *
  * Each echo is stamped and sent by its own sendto(), not one sendmmsg()
@@ -169,19 +171,28 @@ mono_now(void)
  * later echoes' round-trip times would include the kernel's work on
  * the earlier ones (tens of microseconds; a LAN answers in 200).
  */
-#define PACE_NS		1000000		/* 1 ms */
+#define PACE_NS		2000000		/* 2 ms */
 #define LATE_POLL_NS	5000000		/* a wake-up this late reads first */
 
-/* The heap keeps each round's wake beside its pointer: sifting compares
- * keys in one array instead of chasing a round's cache line per step. */
+/*
+ * The heap keeps each round's wake beside a small number of its own:
+ * sifting compares keys in one array and notes each entry's new place in
+ * another (`at`, 4 bytes a round), instead of in the rounds themselves,
+ * which are scattered over megabytes at 10,000 targets and cost a cache
+ * miss for each level a round moves (docs/benchmarks.md).
+ */
 struct heap_entry {
 	int64_t wake;
-	struct round *r;
+	uint32_t id;
 };
 
 static struct {
 	struct heap_entry *heap;
-	size_t n, cap;
+	size_t n;
+	uint32_t *at;		/* id -> place in the heap */
+	struct round **who;	/* id -> round */
+	uint32_t *free_ids;	/* ids not in use, a stack */
+	size_t nfree, nids, cap;
 	struct event *ev;
 	int64_t armed;		/* when the timer fires; 0 = not armed */
 	int64_t last_fired;
@@ -194,7 +205,41 @@ static void
 heap_set(size_t i, struct heap_entry e)
 {
 	pacer.heap[i] = e;
-	e.r->heap_at = i + 1;
+	pacer.at[e.id] = (uint32_t)i;
+}
+
+/* A number for a round entering the heap; room for one more entry. */
+static uint32_t
+pace_id_new(struct round *r)
+{
+	uint32_t id;
+
+	if (pacer.nfree > 0)
+		id = pacer.free_ids[--pacer.nfree];
+	else {
+		if (pacer.nids == pacer.cap) {
+			size_t cap = pacer.cap ? pacer.cap * 2 : 256;
+
+			pacer.heap = reallocarray(pacer.heap, cap,
+			    sizeof(*pacer.heap));
+			pacer.at = reallocarray(pacer.at, cap,
+			    sizeof(*pacer.at));
+			pacer.who = reallocarray(pacer.who, cap,
+			    sizeof(*pacer.who));
+			pacer.free_ids = reallocarray(pacer.free_ids, cap,
+			    sizeof(*pacer.free_ids));
+			if (pacer.heap == NULL || pacer.at == NULL ||
+			    pacer.who == NULL || pacer.free_ids == NULL) {
+				host->log(LOG_CRIT, "ping: out of memory");
+				abort();
+			}
+			pacer.cap = cap;
+		}
+		id = (uint32_t)pacer.nids++;
+	}
+	pacer.who[id] = r;
+	r->pace_id = id + 1;
+	return id;
 }
 
 static void
@@ -240,10 +285,12 @@ pacer_del(struct round *r)
 	struct heap_entry last;
 	size_t i;
 
-	if (r->heap_at == 0)
+	if (r->pace_id == 0)
 		return;
-	i = r->heap_at - 1;
-	r->heap_at = 0;
+	i = pacer.at[r->pace_id - 1];
+	pacer.free_ids[pacer.nfree++] = r->pace_id - 1;
+	pacer.who[r->pace_id - 1] = NULL;
+	r->pace_id = 0;
 	last = pacer.heap[--pacer.n];
 	if (i == pacer.n)
 		return;
@@ -285,23 +332,13 @@ pacer_arm(int64_t now)
 static void
 pacer_put(struct round *r, int64_t when, int64_t now)
 {
-	if (r->heap_at == 0) {
-		if (pacer.n == pacer.cap) {
-			size_t cap = pacer.cap ? pacer.cap * 2 : 256;
-			struct heap_entry *h = reallocarray(pacer.heap, cap,
-			    sizeof(*h));
+	if (r->pace_id == 0) {
+		uint32_t id = pace_id_new(r);
 
-			if (h == NULL) {
-				host->log(LOG_CRIT, "ping: out of memory");
-				abort();
-			}
-			pacer.heap = h;
-			pacer.cap = cap;
-		}
-		heap_set(pacer.n++, (struct heap_entry){ when, r });
+		heap_set(pacer.n++, (struct heap_entry){ when, id });
 		heap_up(pacer.n - 1);
 	} else {
-		size_t i = r->heap_at - 1;
+		size_t i = pacer.at[r->pace_id - 1];
 		int64_t was = pacer.heap[i].wake;
 
 		pacer.heap[i].wake = when;
@@ -334,7 +371,7 @@ pacer_fire(evutil_socket_t fd, short what, void *arg)
 	pacer.last_fired = now;
 	pacer.firing = 1;
 	while (pacer.n > 0 && pacer.heap[0].wake <= now && guard-- > 0) {
-		struct round *r = pacer.heap[0].r;
+		struct round *r = pacer.who[pacer.heap[0].id];
 
 		/* Before an echo is given up, read the replies the socket
 		 * holds: a busy loop may not have read them yet, and their
@@ -1076,6 +1113,9 @@ ping_shutdown(void)
 	if (pacer.ev)
 		event_free(pacer.ev);
 	free(pacer.heap);
+	free(pacer.at);
+	free(pacer.who);
+	free(pacer.free_ids);
 	memset(&pacer, 0, sizeof(pacer));
 }
 
