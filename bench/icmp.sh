@@ -65,11 +65,7 @@ WARM=${WARM:-10}
 WINDOW=${WINDOW:-60}
 MAX_WARMUP=${MAX_WARMUP:-$((INTERVAL * 3 + 180))}
 MAX_RENDER=${MAX_RENDER:-$((MAX_WARMUP + 900))}
-PYTHON=/usr/bin/python3
-HZ=$(getconf CLK_TCK)
-
-die() { echo "icmp: $*" >&2; exit 1; }
-say() { echo "icmp: $*" >&2; }
+. "$TOP/bench/lib.sh" icmp
 [ "$(id -u)" = 0 ] || die "run as root (raw ICMP sockets; fping -i below 1 ms)"
 [ -x "$BUILD/tramond" ] || die "$BUILD/tramond is not built"
 command -v fping >/dev/null || die "fping missing (apt-get install fping)"
@@ -82,30 +78,17 @@ TRAMOND_PID=
 cleanup() {
 	[ -z "$TRAMOND_PID" ] || { kill "$TRAMOND_PID" 2>/dev/null || true; wait "$TRAMOND_PID" 2>/dev/null || true; }
 	[ -z "${RRDC_PID:-}" ] || { kill "$RRDC_PID" 2>/dev/null || true; wait "$RRDC_PID" 2>/dev/null || true; }
-	if [ -n "${KEEP:-}" ]; then
-		mkdir -p "$KEEP"
-		cp "$W"/tramond.log "$W"/snap.* "$W"/fping.txt "$W"/floor.txt "$KEEP"/ 2>/dev/null || true
-	fi
+	keep "$W"/tramond.log "$W"/snap.* "$W"/fping.txt "$W"/floor.txt
 	rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# An RRD file: 13 data sources of 8 bytes, rows of store.c's archives
-# (2 days of steps, 2 weeks of 5 min, 93 days of 1 h x3, 5 years of 1 day x3).
-rrd_bytes=$(( (2 * 86400 / INTERVAL + 4032 + 2232 * 3 + 1830 * 3) * 13 * 8 ))
-need_kb=$(( rrd_bytes / 1024 * TARGETS + 5 * 1024 * 1024 ))
-free_kb=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
-[ "$free_kb" -ge "$need_kb" ] ||
-    die "$((need_kb / 1048576)) GB needed in $W for the RRD files, $((free_kb / 1048576)) GB free"
+# An RRD file: 13 data sources
+rrd_bytes=$(rrd_file_bytes 13)
+need_rrd_space $(( rrd_bytes / 1024 * TARGETS + 5 * 1024 * 1024 ))
 
-free_port() {
-	"$PYTHON" -c '
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-HTTP=127.0.0.1:$(free_port)
+HTTP=127.0.0.1:$(free_port tcp)
 CONF=$W/tramon.conf
 
 # 127.20.0.1 .. 127.20.0.250, 127.20.1.1 ...: 250 a /24
@@ -127,7 +110,7 @@ if [ "${RRDCACHED:-0}" = 1 ]; then
 	[ -S "$W/rrdcached.sock" ] || die "rrdcached did not start"
 	RRDC_ADDR="unix:$W/rrdcached.sock"
 fi
-rrdc_cpu() { [ -n "$RRDC_PID" ] && awk '{ print $14 + $15 }' "/proc/$RRDC_PID/stat" || echo 0; }
+rrdc_cpu() { [ -n "$RRDC_PID" ] && ticks "$RRDC_PID" || echo 0; }
 
 {
 	cat <<EOF
@@ -146,48 +129,15 @@ EOF
 } >"$CONF"
 
 # the graphs' rrdtool, niced from birth
-mkdir "$W/bin"
-printf '#!/bin/sh\nexec nice -n 19 %s "$@"\n' "$(command -v rrdtool)" >"$W/bin/rrdtool"
-chmod 755 "$W/bin/rrdtool"
+nice_rrdtool
 
 say "$TARGETS targets, $COUNT echoes per $INTERVAL s; RRD files ~$((rrd_bytes / 1048576)) MB each"
 PATH=$W/bin:$PATH TRAMON_ASSET_DIR=$TOP/web "$BUILD/tramond" -f -c "$CONF" 2>"$W/tramond.log" &
 TRAMOND_PID=$!
 T_START=$(date +%s)
 
-# (a reading cut short on a loaded machine is tried again)
-metrics() {
-	local n
-	for n in 1 2 3; do
-		curl -fsS --max-time 30 "http://$HTTP/metrics" >"$W/metrics.tmp" &&
-		    { cat "$W/metrics.tmp"; return 0; }
-		sleep 1
-	done
-	return 1
-}
-cpu_self() { awk '{ print $14 + $15 }' "/proc/$TRAMOND_PID/stat"; }
-cpu_children() {	# reaped + the live rrdtool
-	local reaped live=0 c
-	reaped=$(awk '{ print $16 + $17 }' "/proc/$TRAMOND_PID/stat")
-	for c in $(cat /proc/"$TRAMOND_PID"/task/*/children 2>/dev/null); do
-		live=$((live + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
-	done
-	echo $((reaped + live))
-}
-threads() {	# "thr COMM TICKS" per thread name
-	local t
-	for t in /proc/"$TRAMOND_PID"/task/*; do
-		echo "thr $(cat "$t/comm" | tr ' ' _) $(awk '{ print $14 + $15 }' "$t/stat")"
-	done 2>/dev/null | awk '{ n[$2] += $3 } END { for (k in n) print "thr", k, n[k] }'
-}
-alive() { kill -0 "$TRAMOND_PID" 2>/dev/null || die "tramond exited: $(tail -5 "$W/tramond.log")"; }
-
-for ((n = 0; n < 300; n++)); do
-	metrics >/dev/null 2>&1 && break
-	alive
-	sleep 0.2
-done
-metrics >/dev/null || die "tramond did not come up: $(tail -5 "$W/tramond.log")"
+# (metrics, cpu_self, cpu_children, threads, alive: bench/lib.sh)
+wait_up 300 alive
 
 # --- warm-up: every target UP and every RRD file made
 while :; do
@@ -248,21 +198,12 @@ echo "cpu $(cpu_self) $(cpu_children) $(date +%s%N)" >"$W/snap.b"
 echo "rrdc $(rrdc_cpu)" >>"$W/snap.b"
 threads >>"$W/snap.b"
 metrics >>"$W/snap.b"
-awk '/^VmHWM/ { print "hwm", $2 } /^VmRSS/ { print "rss", $2 }' \
-    "/proc/$TRAMOND_PID/status" >>"$W/snap.b"
+read -r hwm rss < <(proc_status "$TRAMOND_PID" VmHWM VmRSS)
+printf 'hwm %s\nrss %s\n' "$hwm" "$rss" >>"$W/snap.b"
 KIDS=$(cat /proc/"$TRAMOND_PID"/task/*/children 2>/dev/null || true)
 # A render in progress holds up tramond's exit (the first render's graphs
 # at 10,000 targets take hours with web_refresh 86400): 30 s, then KILL.
-kill "$TRAMOND_PID"
-for ((n = 0; n < 150; n++)); do
-	kill -0 "$TRAMOND_PID" 2>/dev/null || break
-	sleep 0.2
-done
-if kill -0 "$TRAMOND_PID" 2>/dev/null; then
-	say "tramond still stopping after 30 s (a render in progress): KILL"
-	kill -KILL "$TRAMOND_PID"
-fi
-wait "$TRAMOND_PID" 2>/dev/null || true
+stop_pid "$TRAMOND_PID" "tramond still stopping after 30 s (a render in progress): KILL"
 TRAMOND_PID=
 # the rrdtool child ends on EOF; give it time not to overlap fping
 for ((n = 0; n < 50; n++)); do

@@ -79,12 +79,8 @@ STORE=${STORE:-one}
 WALK_SWITCHES=${WALK_SWITCHES:-$SWITCHES}
 MAX_WARMUP=${MAX_WARMUP:-$((INTERVAL * 3 + 120))}
 TIMEOUT=${TIMEOUT:-$("${PYTHON:-/usr/bin/python3}" -c "print(min(5, $INTERVAL / 5))")}
-PYTHON=/usr/bin/python3
-HZ=$(getconf CLK_TCK)
 COMMUNITY=bench
-
-die() { echo "snmp: $*" >&2; exit 1; }
-say() { echo "snmp: $*" >&2; }
+. "$TOP/bench/lib.sh" snmp
 [ "$(id -u)" = 0 ] || die "run as root (a network namespace of its own)"
 [ -x "$BUILD/tramond" ] || die "$BUILD/tramond is not built"
 [ -f "$BUILD/plugins/.libs/snmp.so" ] || die "no snmp plugin in $BUILD"
@@ -119,32 +115,14 @@ done
 W=$(mktemp -d /tmp/tramon-bench.XXXXXX)
 chmod 755 "$W"
 
-# An RRD file: 7 data sources of 8 bytes (a port), rows of store.c's
-# archives (2 days of steps, 2 weeks of 5 min, 93 days of 1 h x3, 5 years
-# of 1 day x3); a switch keeps its own and one, or every, port's
-rrd_bytes=$(( (2 * 86400 / INTERVAL + 4032 + 2232 * 3 + 1830 * 3) * 7 * 8 ))
+# An RRD file: 7 data sources (a port); a switch keeps its own and one,
+# or every, port's.  (No cleanup yet: $W goes here if short of space.)
 files=$((SWITCHES * 2))
 [ "$STORE" = one ] || files=$((SWITCHES * (PORTS + 2)))
-need_kb=$(( rrd_bytes / 1024 * files + 1024 * 1024 ))
-free_kb=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
-if [ "$free_kb" -lt "$need_kb" ]; then
-	rmdir "$W"
-	die "$((need_kb / 1048576)) GB needed in $W for the RRD files," \
-	    "$((free_kb / 1048576)) GB free"
-fi
+( need_rrd_space $(( $(rrd_file_bytes 7) / 1024 * files + 1024 * 1024 )) ) ||
+    { rmdir "$W"; exit 1; }
 TRAMOND_PID=
 AGENT_PIDS=()
-stop_tramond() {
-	[ -n "$TRAMOND_PID" ] || return 0
-	kill "$TRAMOND_PID" 2>/dev/null || true
-	for ((n = 0; n < 150; n++)); do
-		kill -0 "$TRAMOND_PID" 2>/dev/null || break
-		sleep 0.2
-	done
-	kill -0 "$TRAMOND_PID" 2>/dev/null && kill -KILL "$TRAMOND_PID"
-	wait "$TRAMOND_PID" 2>/dev/null || true
-	TRAMOND_PID=
-}
 cleanup() {
 	stop_tramond
 	for p in "${AGENT_PIDS[@]}"; do
@@ -153,21 +131,11 @@ cleanup() {
 	for p in "${AGENT_PIDS[@]}"; do
 		wait "$p" 2>/dev/null || true
 	done
-	if [ -n "${KEEP:-}" ]; then
-		mkdir -p "$KEEP"
-		cp "$W"/*.log "$W"/snap.* "$W"/walk.* "$KEEP"/ 2>/dev/null || true
-	fi
+	keep "$W"/*.log "$W"/snap.* "$W"/walk.*
 	rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {	# free_port udp|tcp
-	"$PYTHON" -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
-}
 
 # --- the agents
 export MIBS= MIBDIRS=	# numeric OIDs only, in snmpd and the tools
@@ -274,9 +242,7 @@ EOF
 
 # the graphs' rrdtool, niced from birth (pages are drawn at the warm-up's
 # state changes only: web_refresh 86400)
-mkdir "$W/bin"
-printf '#!/bin/sh\nexec nice -n 19 %s "$@"\n' "$(command -v rrdtool)" >"$W/bin/rrdtool"
-chmod 755 "$W/bin/rrdtool"
+nice_rrdtool
 
 say "$SWITCHES switches on $AGENTS snmpd, every $INTERVAL s (timeout $TIMEOUT s)," \
     "max-repetitions $MAX_REP, ports stored: $STORE"
@@ -285,19 +251,7 @@ PATH=$W/bin:$PATH TRAMON_ASSET_DIR=$TOP/web "$BUILD/tramond" -f -c "$CONF" \
 TRAMOND_PID=$!
 T_START=$(date +%s)
 
-# A reading can be cut short on a loaded machine (curl: "transfer closed
-# with N bytes remaining", seen once at 1,000 switches x 10 s with a load
-# average of 16, while the first round created the RRD files): 3 tries.
-metrics() {
-	local try
-	for try in 1 2 3; do
-		curl -fsS --max-time 30 "http://$HTTP/metrics" >"$W/metrics.tmp" &&
-		    { cat "$W/metrics.tmp"; return 0; }
-		sleep 1
-	done
-	return 1
-}
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# (metrics with 3 tries, ticks, threads, alive: bench/lib.sh)
 agents_cpu() {
 	local p s=0
 	for p in "${AGENT_PIDS[@]}"; do
@@ -305,20 +259,7 @@ agents_cpu() {
 	done
 	echo "$s"
 }
-threads() {	# "thr COMM TICKS" per thread name
-	local t
-	for t in /proc/"$TRAMOND_PID"/task/*; do
-		echo "thr $(tr ' ' _ <"$t/comm") $(awk '{ print $14 + $15 }' "$t/stat")"
-	done 2>/dev/null | awk '{ n[$2] += $3 } END { for (k in n) print "thr", k, n[k] }'
-}
-alive() { kill -0 "$TRAMOND_PID" 2>/dev/null || die "tramond exited: $(tail -5 "$W/tramond.log")"; }
-
-for ((n = 0; n < 300; n++)); do
-	metrics >/dev/null 2>&1 && break
-	alive
-	sleep 0.2
-done
-metrics >/dev/null || die "tramond did not come up: $(tail -5 "$W/tramond.log")"
+wait_up 300 alive
 
 # --- warm-up: every switch UP (its first round, the one with the system
 # group and the RRD files, is over)
@@ -353,7 +294,8 @@ sleep "$WINDOW"
 snap "$W/snap.b"
 metrics >>"$W/snap.b"
 [ -z "$PERF_PID" ] || wait "$PERF_PID" || true
-grep VmHWM "/proc/$TRAMOND_PID/status" | awk '{ print "hwm", $2 }' >>"$W/snap.b"
+hwm=$(proc_status "$TRAMOND_PID" VmHWM)
+echo "hwm $hwm" >>"$W/snap.b"
 stop_tramond
 
 # --- snmpbulkwalk: the same walks, tramond stopped

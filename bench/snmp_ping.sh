@@ -31,10 +31,8 @@ AGENTS=${AGENTS:-4}
 SECONDS_PHASE=${BENCH_SECONDS:-120}
 SNMP_INTERVAL=${SNMP_INTERVAL:-60}
 PING_INTERVAL=${PING_INTERVAL:-10}
-PYTHON=/usr/bin/python3
 SIMD=$TOP/tests/snmp/simd.sh
-
-die() { echo "snmp_ping: $*" >&2; exit 1; }
+. "$TOP/bench/lib.sh" snmp_ping
 [ "$(id -u)" = 0 ] || die "run as root (snmpsimd drops to nobody)"
 [ -x "$BUILD/tramond" ] || die "$BUILD/tramond is not built"
 [ -f "$BUILD/plugins/.libs/snmp.so" ] || die "no snmp plugin in $BUILD"
@@ -56,15 +54,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {	# free_port udp|tcp
-	"$PYTHON" -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
-}
-
 # --- the agents
-echo "snmp_ping: $AGENTS snmpsimd agents, $SWITCHES switches, $PINGS ping targets" >&2
+say "$AGENTS snmpsimd agents, $SWITCHES switches, $PINGS ping targets"
 "$PYTHON" "$TOP/tests/snmp/mkrec.py" --t0 "$(date +%s)" \
     --rate Fa3/0/3:125000:250000 --rate Fa3/0/48:1250000:625000 \
     "$TOP/tests/data/cisco_16_switch.snmprec.gz" "$W/cisco.snmprec" >/dev/null
@@ -112,26 +103,22 @@ write_conf 0 >"$CONF"
 TRAMON_ASSET_DIR=$TOP/web "$BUILD/tramond" -f -c "$CONF" 2>"$W/tramond.log" &
 TRAMOND_PID=$!
 
+# one try, 5 s (not bench/lib.sh's 3 tries of 30 s)
 metrics() { curl -fsS --max-time 5 "http://$HTTP/metrics"; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$TRAMOND_PID/stat"; }
 
 # snap FILE: the counters and tramond's CPU ticks now
 snap() {
 	local t
 	{ metrics | grep -E 'ping_echo_late|snmp_(answers|requests|timeouts)"'
-	  echo "cpu $(cpu_ticks)"; } >"$1"
+	  echo "cpu $(cpu_self)"; } >"$1"
 	t=$(curl -fsS -o /dev/null -w '%{time_total}' "http://$HTTP/metrics")
-	echo "snmp_ping: /metrics took $t s" >&2
+	say "/metrics took $t s"
 }
 
-for ((n = 0; n < 100; n++)); do
-	metrics >/dev/null 2>&1 && break
-	sleep 0.2
-done
-metrics >/dev/null || die "tramond did not come up: $(tail -5 "$W/tramond.log")"
+wait_up 100
 
 phase() {	# phase NAME
-	echo "snmp_ping: $1: warming up 20 s, then measuring $SECONDS_PHASE s" >&2
+	say "$1: warming up 20 s, then measuring $SECONDS_PHASE s"
 	sleep 20
 	snap "$W/$1.a"
 	sleep "$SECONDS_PHASE"
@@ -149,7 +136,7 @@ d = json.load(sys.stdin)
 print(sum(1 for t in d["targets"] if t["type"] == "snmp" and t["state"] == "up"))')
 
 # --- the report
-"$PYTHON" - "$W" "$SECONDS_PHASE" "$(getconf CLK_TCK)" "$up" "$SWITCHES" <<'EOF'
+"$PYTHON" - "$W" "$SECONDS_PHASE" "$HZ" "$up" "$SWITCHES" <<'EOF'
 import re, sys
 w, secs, hz, up, nsw = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 

@@ -66,10 +66,8 @@ SLICE=${SLICE:-500}
 OUTAGE_START=${OUTAGE_START:-300}
 OUTAGE_EVERY=${OUTAGE_EVERY:-360}
 OUTAGE_DOWN=${OUTAGE_DOWN:-240}
-PYTHON=/usr/bin/python3
-
-die() { echo "soak: $*" >&2; exit 1; }
-say() { echo "soak: $(date +%H:%M:%S) $*" >&2; }
+. "$TOP/bench/lib.sh" soak
+say() { echo "soak: $(date +%H:%M:%S) $*" >&2; }	# with the time
 [ "$(id -u)" = 0 ] || die "run as root (network namespaces, raw ICMP sockets)"
 [ -x "$BUILD/tramond" ] || die "$BUILD/tramond is not built"
 command -v rrdtool >/dev/null || die "rrdtool missing (apt-get install rrdtool)"
@@ -89,32 +87,18 @@ NSB=tmsoak$$-b
 TRAMOND_PID=
 SMTPD_PID=
 cleanup() {
-	local n
 	for p in $TRAMOND_PID $SMTPD_PID; do
-		kill "$p" 2>/dev/null || continue
-		for ((n = 0; n < 150; n++)); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
+		stop_pid "$p"
 	done
 	ip netns del "$NSA" 2>/dev/null || true
 	ip netns del "$NSB" 2>/dev/null || true
-	if [ -n "${KEEP:-}" ]; then
-		mkdir -p "$KEEP"
-		cp "$W"/soak.csv "$W"/tramond.log "$KEEP"/ 2>/dev/null || true
-	fi
+	keep "$W"/soak.csv "$W"/tramond.log
 	rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-rrd_bytes=$(( (2 * 86400 / INTERVAL + 4032 + 2232 * 3 + 1830 * 3) * 13 * 8 ))
-need_kb=$(( rrd_bytes / 1024 * TARGETS + 5 * 1024 * 1024 ))
-free_kb=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
-[ "$free_kb" -ge "$need_kb" ] ||
-    die "$((need_kb / 1048576)) GB needed in $W for the RRD files, $((free_kb / 1048576)) GB free"
+need_rrd_space $(( $(rrd_file_bytes 13) / 1024 * TARGETS + 5 * 1024 * 1024 ))
 
 # --- the network: -a (tramond) --veth-- -b (the targets)
 ip netns add "$NSA" || die "cannot create netns $NSA"
@@ -180,9 +164,7 @@ EOF
 "$BUILD/tramond" -n -c "$CONF" >/dev/null 2>&1 ||
     die "configuration refused: $("$BUILD/tramond" -n -c "$CONF" 2>&1 | tail -3)"
 
-mkdir "$W/bin"
-printf '#!/bin/sh\nexec nice -n 19 %s "$@"\n' "$(command -v rrdtool)" >"$W/bin/rrdtool"
-chmod 755 "$W/bin/rrdtool"
+nice_rrdtool
 
 say "$TARGETS targets, $COUNT echoes per $INTERVAL s, $SOAK_MINUTES minutes; outages of $((SLICE_NETS * 250)) targets for $OUTAGE_DOWN s every $OUTAGE_EVERY s from $OUTAGE_START s"
 PATH=$W/bin:$PATH TRAMON_ASSET_DIR=$TOP/web ip netns exec "$NSA" \
@@ -190,19 +172,18 @@ PATH=$W/bin:$PATH TRAMON_ASSET_DIR=$TOP/web ip netns exec "$NSA" \
 TRAMOND_PID=$!
 T0=$(date +%s)
 
+# in -a, one try (not bench/lib.sh's 3); alive: bench/lib.sh
 metrics() { ip netns exec "$NSA" curl -fsS --max-time 30 "http://$HTTP/metrics"; }
-alive() { kill -0 "$TRAMOND_PID" 2>/dev/null || die "tramond exited: $(tail -5 "$W/tramond.log")"; }
 
 echo "t_s,rss_kb,hwm_kb,fds,threads,outbox_files,mails,up,down,rrd_files,cpu_ticks,outage" >"$W/soak.csv"
 sample() {	# sample OUTAGE
 	local st m
-	st=$(awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } /^Threads:/ { t = $2 }
-	    END { print r "," h "," t }' "/proc/$TRAMOND_PID/status")
+	st=$(proc_status "$TRAMOND_PID" VmRSS VmHWM Threads | tr ' ' ,)
 	m=$(metrics 2>/dev/null | awk '
 	    /^tramon_target_up\{/ { u += $2 }
 	    /^tramon_target_state\{/ && /state="down"/ { d += $2 }
 	    END { print u + 0 "," d + 0 }') || m=","
-	echo "$(( $(date +%s) - T0 )),${st%,*},$(ls "/proc/$TRAMOND_PID/fd" | wc -l),${st##*,},$(find "$W/state/outbox" -type f 2>/dev/null | wc -l),$(find "$W/mx" -name '[0-9]*.eml' | wc -l),$m,$(find "$W/state/rrd" -name '*.rrd' 2>/dev/null | wc -l),$(awk '{ print $14 + $15 }' "/proc/$TRAMOND_PID/stat"),$1" >>"$W/soak.csv"
+	echo "$(( $(date +%s) - T0 )),${st%,*},$(ls "/proc/$TRAMOND_PID/fd" | wc -l),${st##*,},$(find "$W/state/outbox" -type f 2>/dev/null | wc -l),$(find "$W/mx" -name '[0-9]*.eml' | wc -l),$m,$(find "$W/state/rrd" -name '*.rrd' 2>/dev/null | wc -l),$(cpu_self),$1" >>"$W/soak.csv"
 }
 
 END=$((T0 + SOAK_MINUTES * 60))

@@ -32,15 +32,13 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$(cd "${1:-$TOP/build}" && pwd)
 FILES=${FILES:-10000}
 ROUNDS=${ROUNDS:-5}
-PYTHON=/usr/bin/python3
-
-die() { echo "store: $*" >&2; exit 1; }
+. "$TOP/bench/lib.sh" store
 command -v rrdcached >/dev/null || die "rrdcached missing: tests/deps.sh"
 make -s -C "$BUILD" bench >/dev/null || die "make bench failed in $BUILD"
 BENCH=$BUILD/bench/store_bench
 need_kb=$((FILES * 1200))
 W=$(mktemp -d "${WORK:-/var/tmp}/tramon-store-bench.XXXXXX")
-avail_kb=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
+avail_kb=$(free_kb "$W")
 [ "$avail_kb" -gt "$need_kb" ] ||
     { rm -rf "$W"; die "$((need_kb / 1024)) MB free needed in $W"; }
 RRDC_PID=
@@ -53,11 +51,6 @@ stop_rrdcached() {
 cleanup() { stop_rrdcached; rm -rf "$W"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-	"$PYTHON" -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # start_rrdcached LISTEN: over $W/cached, until it answers
 start_rrdcached() {
@@ -102,7 +95,7 @@ stop_rrdcached
 rm -rf "$W/cached" "$W/journal"
 sync
 
-port=$(free_port)
+port=$(free_port tcp)
 echo "## rrdcached, TCP 127.0.0.1:$port"
 start_rrdcached "127.0.0.1:$port"
 "$BENCH" -n "$FILES" -r "$ROUNDS" -c "127.0.0.1:$port" -b "$W/cached" \

@@ -49,11 +49,7 @@ REFRESH=${REFRESH:-60}
 RENDERS=${RENDERS:-5}
 PREFILL_DAYS=${PREFILL_DAYS:-365}
 MAX_SECONDS=${MAX_SECONDS:-3600}
-PYTHON=/usr/bin/python3
-HZ=$(getconf CLK_TCK)
-
-die() { echo "web_render: $*" >&2; exit 1; }
-say() { echo "web_render: $*" >&2; }
+. "$TOP/bench/lib.sh" web_render
 [ "$(id -u)" = 0 ] || die "run as root (raw ICMP sockets)"
 [ -x "$BUILD/tramond" ] || die "$BUILD/tramond is not built"
 [ -x "$BUILD/tramonctl" ] || die "$BUILD/tramonctl is not built"
@@ -65,22 +61,13 @@ chmod 755 "$W"
 TRAMOND_PID=
 cleanup() {
 	[ -z "$TRAMOND_PID" ] || { kill "$TRAMOND_PID" 2>/dev/null || true; wait "$TRAMOND_PID" 2>/dev/null || true; }
-	if [ -n "${KEEP:-}" ]; then
-		mkdir -p "$KEEP"
-		cp "$W"/tramond*.log "$W"/renders.txt "$W"/ctl.txt "$KEEP"/ 2>/dev/null || true
-	fi
+	keep "$W"/tramond*.log "$W"/renders.txt "$W"/ctl.txt
 	rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	"$PYTHON" -c '
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-HTTP=127.0.0.1:$(free_port)
+HTTP=127.0.0.1:$(free_port tcp)
 CONF=$W/tramon.conf
 
 host_of() {	# host_of N (0-based): 127.0.10.1, ..., 127.0.10.250, 127.0.11.1 ...
@@ -111,7 +98,7 @@ start_tramond() {	# start_tramond LOG
 	TRAMOND_PID=$!
 }
 
-stop_tramond() {
+stop_tramond() {	# as long as it takes (not bench/lib.sh's 30 s, then KILL)
 	kill "$TRAMOND_PID"
 	wait "$TRAMOND_PID" 2>/dev/null || true
 	TRAMOND_PID=
@@ -187,23 +174,12 @@ LOG=$W/tramond.log
 start_tramond "$LOG"
 T_START=$(date +%s)
 
+# one try, 10 s (not bench/lib.sh's 3 tries of 30 s)
 metrics() { curl -fsS --max-time 10 "http://$HTTP/metrics"; }
-for ((n = 0; n < 150; n++)); do
-	metrics >/dev/null 2>&1 && break
-	sleep 0.2
-done
-metrics >/dev/null || die "tramond did not come up: $(tail -5 "$LOG")"
+wait_up 150
 
-# CPU ticks: tramond itself; its children (reaped + the live rrdtool)
-cpu_self() { awk '{ print $14 + $15 }' "/proc/$TRAMOND_PID/stat"; }
-cpu_children() {
-	local reaped live=0 c
-	reaped=$(awk '{ print $16 + $17 }' "/proc/$TRAMOND_PID/stat")
-	for c in $(cat /proc/"$TRAMOND_PID"/task/*/children 2>/dev/null); do
-		live=$((live + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
-	done
-	echo $((reaped + live))
-}
+# CPU ticks: tramond itself; its children (reaped + the live rrdtool):
+# cpu_self, cpu_children of bench/lib.sh
 
 # graphs changed between two marks, by "kind-range" ("lat-3h", "spark")
 graph_counts() {	# graph_counts OLDMARK NEWMARK
@@ -231,7 +207,7 @@ say "$TARGETS targets, interval $INTERVAL s, web_refresh $REFRESH s: waiting for
 while :; do
 	now=$(date +%s)
 	[ $((now - T_START)) -lt "$MAX_SECONDS" ] || { say "MAX_SECONDS reached"; break; }
-	kill -0 "$TRAMOND_PID" 2>/dev/null || die "tramond exited: $(tail -5 "$LOG")"
+	alive
 	mapfile -t lines < <(grep -a 'web: rendered' "$LOG" || true)
 	while [ "$seen" -lt "${#lines[@]}" ]; do
 		l=${lines[$seen]}
