@@ -1,10 +1,12 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -15,6 +17,38 @@ buf_init(struct buf *b)
 {
 	b->p = NULL;
 	b->len = b->cap = 0;
+	b->sink = NULL;
+}
+
+void
+buf_spill(struct buf *b)
+{
+	struct buf_sink *k = b->sink;
+	const char *p = b->p;
+	size_t n = b->len;
+
+	if (k == NULL || n == 0)
+		return;
+	while (n > 0 && k->err == 0) {
+		ssize_t w = write(k->fd, p, n);
+
+		if (w == -1) {
+			if (errno != EINTR)
+				k->err = errno;
+			continue;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	b->len = 0;
+	b->p[0] = '\0';
+}
+
+static void
+maybe_spill(struct buf *b)
+{
+	if (b->sink != NULL && b->len >= BUF_SPILL)
+		buf_spill(b);
 }
 
 void
@@ -48,6 +82,7 @@ buf_addn(struct buf *b, const char *s, size_t n)
 		memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
+	maybe_spill(b);
 }
 
 void
@@ -74,4 +109,5 @@ buf_printf(struct buf *b, const char *fmt, ...)
 		reserve(b, (size_t)n);
 	}
 	b->len += (size_t)n;
+	maybe_spill(b);
 }

@@ -11,9 +11,25 @@
 struct buf {
 	char *p;		/* NULL until something is added */
 	size_t len, cap;
+	struct buf_sink *sink;	/* NULL: everything stays in memory */
+};
+
+/*
+ * A buffer with a sink holds at most about BUF_SPILL bytes: past that
+ * what it holds is written to the sink's file and dropped, so a page of
+ * 10,000 targets (16 MB) is never whole in memory.  A failed write is
+ * kept in `err` (the first errno) and what follows is dropped.
+ */
+#define BUF_SPILL	(256 * 1024)
+
+struct buf_sink {
+	int fd;
+	int err;
 };
 
 void buf_init(struct buf *);
+/* Write what the buffer holds to its sink (at the end of a document). */
+void buf_spill(struct buf *);
 void buf_free(struct buf *);
 void buf_add(struct buf *, const char *);
 void buf_addn(struct buf *, const char *, size_t);

@@ -14,6 +14,7 @@
 #include <malloc.h>
 #endif
 
+#include "buf.h"
 #include "log.h"
 #include "util.h"
 
@@ -174,6 +175,41 @@ fail_close:
 	if (fd != -1)
 		close(fd);
 	errno = saved;
+fail:
+	saved = errno;
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return -1;
+}
+
+int
+file_replace_made(const char *path, void (*make)(struct buf *, void *),
+    void *arg)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	struct buf_sink sink = { -1, 0 };
+	struct buf b;
+	int saved;
+
+	sink.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (sink.fd == -1)
+		goto fail;
+	buf_init(&b);
+	b.sink = &sink;
+	make(&b, arg);
+	buf_spill(&b);
+	buf_free(&b);
+	if (sink.err != 0) {
+		close(sink.fd);
+		errno = sink.err;
+		goto fail;
+	}
+	if (close(sink.fd) == -1 || rename(tmp, path) == -1)
+		goto fail;
+	free(tmp);
+	return 0;
+
 fail:
 	saved = errno;
 	unlink(tmp);

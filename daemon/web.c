@@ -391,84 +391,154 @@ status_series(json_t *o, const struct web_target *t)
 	json_object_set_new(o, t->instance_list, arr);
 }
 
+/* One target's object, as status.json shows it. */
+static json_t *
+status_target(const struct web_target *t, const struct web_info *in)
+{
+	int have = t->last_round != 0;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", jstr(t->id));
+	json_object_set_new(o, "name", jstr(t->name));
+	json_object_set_new(o, "group", jstr(t->group));
+	json_object_set_new(o, "type", jstr(t->type));
+	json_object_set_new(o, "host", jstr(t->host));
+	json_object_set_new(o, "state", json_string(tstate_name(t->state)));
+	json_object_set_new(o, "since", jtime(t->since));
+	json_object_set_new(o, "last_round", jtime(t->last_round));
+	json_object_set_new(o, "rtt_ms",
+	    jnum(have ? t->last.median * 1e3 : NAN, 3));
+	json_object_set_new(o, "loss_pct",
+	    jnum(have ? t->last.loss_pct : NAN, 2));
+	json_object_set_new(o, "jitter_ms",
+	    jnum(have ? t->last.jitter * 1e3 : NAN, 3));
+	json_object_set_new(o, "uptime_24h_pct", jnum(in->uptime_24h, 3));
+	json_object_set_new(o, "uptime_7d_pct", jnum(in->uptime_7d, 3));
+	json_object_set_new(o, "uptime_30d_pct", jnum(in->uptime_30d, 3));
+	/* why the last round failed or was over a threshold */
+	json_object_set_new(o, "reason",
+	    t->why && *t->why ? jstr(t->why) : json_null());
+	status_series(o, t);
+	return o;
+}
+
+/* A value alone, as JSON (caller frees). */
+static char *
+json_text(json_t *v, size_t flags)
+{
+	char *text = json_dumps(v, flags | JSON_ENCODE_ANY |
+	    JSON_REAL_PRECISION(12));
+
+	json_decref(v);
+	if (text == NULL)
+		fatalx("web: json_dumps failed");
+	return text;
+}
+
+/*
+ * {"generated", "district", "targets": [...]}, a target at a time, a
+ * line each: as one jansson tree, 10,000 targets took ~30 MB for as
+ * long as the render wrote them, a large part of tramond's peak.
+ */
+static void
+status_json_to(struct buf *b, const struct web_snapshot *s,
+    const struct web_info *info)
+{
+	char *g = json_text(jtime(s->generated), 0);
+	char *d = json_text(jstr(s->district), 0);
+
+	buf_printf(b, "{\n \"generated\": %s,\n \"district\": %s,\n "
+	    "\"targets\": [", g, d);
+	free(g);
+	free(d);
+	for (size_t i = 0; i < s->ntargets; i++) {
+		char *o = json_text(status_target(&s->targets[i], &info[i]),
+		    JSON_COMPACT);
+
+		buf_printf(b, "%s\n  %s", i ? "," : "", o);
+		free(o);
+	}
+	buf_add(b, s->ntargets ? "\n ]\n}\n" : "]\n}\n");
+}
+
 static char *
 status_json(const struct web_snapshot *s, const struct web_info *info)
 {
-	json_t *root = json_object(), *arr = json_array();
-	char *out;
+	struct buf b;
 
-	json_object_set_new(root, "generated", jtime(s->generated));
-	json_object_set_new(root, "district", jstr(s->district));
-	for (size_t i = 0; i < s->ntargets; i++) {
-		const struct web_target *t = &s->targets[i];
-		int have = t->last_round != 0;
-		json_t *o = json_object();
-
-		json_object_set_new(o, "id", jstr(t->id));
-		json_object_set_new(o, "name", jstr(t->name));
-		json_object_set_new(o, "group", jstr(t->group));
-		json_object_set_new(o, "type", jstr(t->type));
-		json_object_set_new(o, "host", jstr(t->host));
-		json_object_set_new(o, "state", json_string(
-		    tstate_name(t->state)));
-		json_object_set_new(o, "since", jtime(t->since));
-		json_object_set_new(o, "last_round", jtime(t->last_round));
-		json_object_set_new(o, "rtt_ms",
-		    jnum(have ? t->last.median * 1e3 : NAN, 3));
-		json_object_set_new(o, "loss_pct",
-		    jnum(have ? t->last.loss_pct : NAN, 2));
-		json_object_set_new(o, "jitter_ms",
-		    jnum(have ? t->last.jitter * 1e3 : NAN, 3));
-		json_object_set_new(o, "uptime_24h_pct",
-		    jnum(info[i].uptime_24h, 3));
-		json_object_set_new(o, "uptime_7d_pct",
-		    jnum(info[i].uptime_7d, 3));
-		json_object_set_new(o, "uptime_30d_pct",
-		    jnum(info[i].uptime_30d, 3));
-		/* why the last round failed or was over a threshold */
-		json_object_set_new(o, "reason",
-		    t->why && *t->why ? jstr(t->why) : json_null());
-		status_series(o, t);
-		json_array_append_new(arr, o);
-	}
-	json_object_set_new(root, "targets", arr);
-	out = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(12));
-	json_decref(root);
-	if (out == NULL)
-		fatalx("web: json_dumps failed");
-	return out;
+	buf_init(&b);
+	status_json_to(&b, s, info);
+	return b.p;
 }
 
 char *
 web_status_json(const struct web_snapshot *s)
 {
 	struct web_info *info = gather(s);
-	char *json = status_json(s, info), *copy;
+	char *json = status_json(s, info);
 
 	info_free(info, s->ntargets);
-	/* jansson's allocator is malloc, but say so explicitly: callers
-	 * free() what they get */
-	copy = xasprintf("%s\n", json);
-	free(json);
-	return copy;
+	return json;
 }
 
 /* --- the render job (worker thread) */
 
-static int
-write_file(const char *path, const char *data, size_t len)
+/* A full disk fails every page of every render: a line every ten
+ * minutes.  errno is the failure's. */
+static void
+write_failed(const char *path)
 {
 	static struct log_limit lim;	/* the worker thread's */
 	unsigned long dropped;
 
+	if (log_limited(&lim, 600, &dropped))
+		log_warn("web: %s (%lu failed page writes before it not "
+		    "logged)", path, dropped);
+}
+
+static int
+write_file(const char *path, const char *data, size_t len)
+{
 	if (file_replace(path, data, len, 0) == -1) {
-		/* a full disk fails every page of every render */
-		if (log_limited(&lim, 600, &dropped))
-			log_warn("web: %s (%lu failed page writes before it "
-			    "not logged)", path, dropped);
+		write_failed(path);
 		return -1;
 	}
 	return 0;
+}
+
+/* The pages that grow with the targets (the overview, status.json: 16
+ * and 5 MB at 10,000) are written as they are made, never whole. */
+struct page_job {
+	const struct web_snapshot *s;
+	const struct web_info *info;
+};
+
+static void
+make_index(struct buf *b, void *arg)
+{
+	const struct page_job *j = arg;
+
+	webpage_index(b, j->s, j->info);
+}
+
+static void
+make_status(struct buf *b, void *arg)
+{
+	const struct page_job *j = arg;
+
+	status_json_to(b, j->s, j->info);
+}
+
+static void
+write_made(const struct web_snapshot *s, const struct web_info *info,
+    const char *name, void (*make)(struct buf *, void *))
+{
+	struct page_job j = { s, info };
+	char *path = xasprintf("%s/%s", s->web_dir, name);
+
+	if (file_replace_made(path, make, &j) == -1)
+		write_failed(path);
+	free(path);
 }
 
 /* Install the stylesheet when it is missing or differs. */
@@ -1282,15 +1352,11 @@ write_pages(const struct web_snapshot *s, const struct web_info *info,
     const char *tdir)
 {
 	struct buf b;
-	char safe[128], *path, *json;
+	char safe[128], *path;
 	struct web_month *months;
 	size_t nmonths = 0;
 
-	json = status_json(s, info);
-	path = xasprintf("%s/status.json", s->web_dir);
-	write_file(path, json, strlen(json));
-	free(path);
-	free(json);
+	write_made(s, info, "status.json", make_status);
 
 	/* a stop leaves the pages not yet written as they were, the
 	 * overview (written last) included: whatever the old one links
@@ -1334,12 +1400,7 @@ write_pages(const struct web_snapshot *s, const struct web_info *info,
 	write_reports_index(s);
 
 	/* the overview last: everything it links to exists by now */
-	buf_init(&b);
-	webpage_index(&b, s, info);
-	path = xasprintf("%s/index.html", s->web_dir);
-	write_file(path, b.p, b.len);
-	free(path);
-	buf_free(&b);
+	write_made(s, info, "index.html", make_index);
 }
 
 static void
