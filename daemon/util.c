@@ -136,6 +136,18 @@ fsync_dir_of(const char *path)
 	return rc;
 }
 
+/* A replacement that failed: its temporary file goes; errno stays. */
+static int
+give_up(char *tmp)
+{
+	int saved = errno;
+
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return -1;
+}
+
 int
 file_replace(const char *path, const void *data, size_t len, int durable)
 {
@@ -176,11 +188,7 @@ fail_close:
 		close(fd);
 	errno = saved;
 fail:
-	saved = errno;
-	unlink(tmp);
-	free(tmp);
-	errno = saved;
-	return -1;
+	return give_up(tmp);
 }
 
 int
@@ -190,7 +198,6 @@ file_replace_made(const char *path, void (*make)(struct buf *, void *),
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	struct buf_sink sink = { -1, 0 };
 	struct buf b;
-	int saved;
 
 	sink.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (sink.fd == -1)
@@ -211,11 +218,7 @@ file_replace_made(const char *path, void (*make)(struct buf *, void *),
 	return 0;
 
 fail:
-	saved = errno;
-	unlink(tmp);
-	free(tmp);
-	errno = saved;
-	return -1;
+	return give_up(tmp);
 }
 
 int
