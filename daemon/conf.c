@@ -743,12 +743,21 @@ valid_cached_dir(const char *s)
  * directory: required, as pollers installed alike have the same
  * state_dir and no default would tell them apart.
  */
+int
+conf_rrdcached_remote(const struct conf *c)
+{
+	const char *r = c->rrdcached;
+
+	return r != NULL && *r != '\0' && r[0] != '/' &&
+	    !has_prefix(r, "unix:") &&
+	    (c->rrdcached_base == NULL || *c->rrdcached_base == '\0');
+}
+
 static void
 check_rrdcached_dir(struct scope *sc, const struct conf *c, int found)
 {
 	const char *r = c->rrdcached, *d = c->rrdcached_dir;
-	int remote = *r != '\0' && r[0] != '/' && !has_prefix(r, "unix:") &&
-	    *c->rrdcached_base == '\0';
+	int remote = conf_rrdcached_remote(c);
 
 	if (found && *d != '\0' && !valid_cached_dir(d))
 		bad_value(sc, "rrdcached_dir", "must be a relative path of "

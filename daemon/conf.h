@@ -156,6 +156,10 @@ typedef void conf_error_fn(void *arg, const char *msg);
  */
 struct conf *conf_load(const char *path, conf_error_fn *err, void *arg);
 
+/* A "HOST:PORT" rrdcached without rrdcached_base: its files are not
+ * seen here (see rrdcached_dir in tramon.conf(5)). */
+int conf_rrdcached_remote(const struct conf *);
+
 /* Release a conf, including the probes' per-target data. */
 /* Release a configuration: freed when no conf_hold() is left.  Both on
  * the loop thread: a worker's job holds the conf it reads, and releases

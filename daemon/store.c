@@ -1466,11 +1466,8 @@ enqueue(struct store_job *j)
 static int
 is_remote(const struct conf *c)
 {
-	const char *r = c->rrdcached;
-
-	return r[0] != '\0' && r[0] != '/' && strncmp(r, "unix:", 5) != 0 &&
-	    (c->rrdcached_base == NULL || c->rrdcached_base[0] == '\0') &&
-	    c->rrdcached_dir != NULL && c->rrdcached_dir[0] != '\0';
+	return conf_rrdcached_remote(c) && c->rrdcached_dir != NULL &&
+	    c->rrdcached_dir[0] != '\0';
 }
 
 int
