@@ -359,51 +359,47 @@ struct save_job {
 	json_t *alerts;
 };
 
-/* {"saved", "targets": {ID: status}, "alerts"}, a target at a time: as
- * one tree, 10,000 states took 26 MB for a moment every minute. */
-static char *
-states_json(time_t saved, size_t n, char *const *ids,
-    const struct tstatus *st, json_t *alerts)
+/* {"saved", "targets": {ID: status}, "alerts"}, a target at a time,
+ * into a buffer that spills into the file: as one tree 10,000 states
+ * took 26 MB for a moment every minute, as one text 4 to 8 MB. */
+static void
+states_json(struct buf *b, void *arg)
 {
-	struct buf b;
+	const struct save_job *j = arg;
 	char *text;
 
-	buf_init(&b);
-	buf_printf(&b, "{\n \"saved\": %lld,\n \"targets\": {",
-	    (long long)saved);
-	for (size_t i = 0; i < n; i++) {
-		json_t *id = json_string(ids[i]), *o = status_to_json(&st[i]);
+	buf_printf(b, "{\n \"saved\": %lld,\n \"targets\": {",
+	    (long long)j->saved);
+	for (size_t i = 0; i < j->n; i++) {
+		json_t *id = json_string(j->ids[i]);
+		json_t *o = status_to_json(&j->st[i]);
 		char *k = id ? json_dumps(id, JSON_ENCODE_ANY) : NULL;
 		char *v = json_dumps(o, JSON_COMPACT);
 
 		if (k && v)
-			buf_printf(&b, "%s\n  %s: %s", i ? "," : "", k, v);
+			buf_printf(b, "%s\n  %s: %s", i ? "," : "", k, v);
 		free(k);
 		free(v);
 		json_decref(id);
 		json_decref(o);
 	}
-	text = alerts ? json_dumps(alerts, JSON_INDENT(1)) : NULL;
-	buf_printf(&b, "\n },\n \"alerts\": %s\n}\n", text ? text : "null");
+	text = j->alerts ? json_dumps(j->alerts, JSON_INDENT(1)) : NULL;
+	buf_printf(b, "\n },\n \"alerts\": %s\n}\n", text ? text : "null");
 	free(text);
-	json_decref(alerts);
-	return b.p;
+}
+
+static void
+save_write(struct save_job *j)
+{
+	if (file_replace_made(j->path, states_json, j, 1) == -1)
+		log_warn("cannot save the states to %s", j->path);
 }
 
 static void
 save_run(void *arg)
 {
-	struct save_job *j = arg;
-	char *text = states_json(j->saved, j->n, j->ids, j->st, j->alerts);
-
-	j->alerts = NULL;	/* the document took it */
-	if (text == NULL)
-		log_warnx("cannot save the states to %s: out of memory",
-		    j->path);
-	else if (file_replace(j->path, text, strlen(text), 1) == -1)
-		log_warn("cannot save the states to %s", j->path);
-	free(text);
-	heap_release();	/* the document of 10,000 states: megabytes */
+	save_write(arg);
+	heap_release();	/* the statuses' JSON of 10,000 targets */
 }
 
 static void
@@ -445,17 +441,6 @@ save_snapshot(void)
 	}
 	j->alerts = alerts_save();
 	return j;
-}
-
-static char *
-states_text(void)
-{
-	struct save_job *j = save_snapshot();
-	char *text = states_json(j->saved, j->n, j->ids, j->st, j->alerts);
-
-	j->alerts = NULL;
-	save_done(j);
-	return text;
 }
 
 static void
@@ -927,7 +912,7 @@ void
 monitor_stop(void)
 {
 	json_t *ev;
-	char *path, *text;
+	struct save_job *j;
 
 	if (M.conf == NULL)
 		return;
@@ -944,12 +929,9 @@ monitor_stop(void)
 
 	worker_free(M.saver);	/* finish a save in flight first */
 	M.saver = NULL;
-	path = state_file();
-	text = states_text();
-	if (file_replace(path, text, strlen(text), 1) == -1)
-		log_warn("cannot save the states to %s", path);
-	free(path);
-	free(text);
+	j = save_snapshot();
+	save_write(j);
+	save_done(j);
 
 	alerts_stop();
 	event_free(M.save_timer);

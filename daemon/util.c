@@ -193,7 +193,7 @@ fail:
 
 int
 file_replace_made(const char *path, void (*make)(struct buf *, void *),
-    void *arg)
+    void *arg, int durable)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	struct buf_sink sink = { -1, 0 };
@@ -212,9 +212,18 @@ file_replace_made(const char *path, void (*make)(struct buf *, void *),
 		errno = sink.err;
 		goto fail;
 	}
+	if (durable && fdatasync(sink.fd) == -1) {
+		int saved = errno;
+
+		close(sink.fd);
+		errno = saved;
+		goto fail;
+	}
 	if (close(sink.fd) == -1 || rename(tmp, path) == -1)
 		goto fail;
 	free(tmp);
+	if (durable)
+		return fsync_dir_of(path);
 	return 0;
 
 fail:

@@ -45,12 +45,12 @@ void tz_leave(struct tz_save *);
  */
 int file_replace(const char *path, const void *data, size_t len, int durable);
 
-/* file_replace(), not durable, of a document that make(b, arg) writes
- * into a buffer spilling into the new file as it grows (buf.h): a page
- * of megabytes is never whole in memory.  0 ok, -1 errno set. */
+/* file_replace() of a document that make(b, arg) writes into a buffer
+ * spilling into the new file as it grows (buf.h): a page or a state
+ * file of megabytes is never whole in memory.  0 ok, -1 errno set. */
 struct buf;
 int file_replace_made(const char *path, void (*make)(struct buf *, void *),
-    void *arg);
+    void *arg, int durable);
 
 /* fsync the directory holding `path` (so a rename in it survives). */
 int fsync_dir_of(const char *path);

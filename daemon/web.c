@@ -536,7 +536,7 @@ write_made(const struct web_snapshot *s, const struct web_info *info,
 	struct page_job j = { s, info };
 	char *path = xasprintf("%s/%s", s->web_dir, name);
 
-	if (file_replace_made(path, make, &j) == -1)
+	if (file_replace_made(path, make, &j, 0) == -1)
 		write_failed(path);
 	free(path);
 }
