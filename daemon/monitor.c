@@ -505,11 +505,12 @@ snapshot_series(struct web_target *w, const struct conf *c,
 }
 
 static struct web_snapshot *
-snapshot(void)
+snapshot(void *unused)
 {
 	const struct conf *c = M.conf;
 	struct web_snapshot *s = xcalloc(1, sizeof(*s));
 
+	(void)unused;
 	s->generated = time(NULL);
 	s->district = xstrdup(c->name);
 	s->language = c->language;
@@ -570,7 +571,7 @@ web_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	web_render(snapshot());
+	web_refresh(snapshot, NULL);
 	evtimer_add(M.web_timer, &tv);
 }
 
@@ -589,7 +590,7 @@ web_soon_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	web_render(snapshot());
+	web_refresh(snapshot, NULL);
 }
 
 /* ---- the "alive" beat ---- */

@@ -28,9 +28,9 @@
 #include "worker.h"
 
 /*
- * Loop-thread state.  Only the loop touches busy/pending (web_render
- * and the completion run there); the worker sees nothing but its own
- * snapshot, so no lock is needed.
+ * Loop-thread state.  Only the loop touches busy/pending/build (web_render,
+ * web_refresh and the completion run there); the worker sees nothing but
+ * its own snapshot, so no lock is needed.
  */
 static struct {
 	struct worker *worker;
@@ -38,6 +38,9 @@ static struct {
 	int busy;                       /* a render job is queued/running */
 	int closing;
 	struct web_snapshot *pending;   /* newest snapshot waiting */
+	/* or, instead, what makes it once the running render ends */
+	struct web_snapshot *(*build)(void *);
+	void *build_arg;
 	atomic_ulong renders;
 	atomic_int stop;                /* web_close(): the render gives up */
 } web;
@@ -1453,6 +1456,9 @@ render_done(void *arg)
 	atomic_fetch_add(&web.renders, 1);
 	web.busy = 0;
 	web.pending = NULL;
+	if (web.build != NULL && !web.closing)
+		next = web.build(web.build_arg);
+	web.build = NULL;
 	if (next == NULL)
 		return;
 	if (web.closing)
@@ -1477,6 +1483,7 @@ web_open(struct event_base *base, const char *asset_dir)
 	web.asset_dir = asset_dir ? xstrdup(asset_dir) : NULL;
 	web.busy = web.closing = 0;
 	web.pending = NULL;
+	web.build = NULL;
 	atomic_store(&web.stop, 0);
 	return 0;
 }
@@ -1494,9 +1501,27 @@ web_render(struct web_snapshot *snap)
 		/* only the newest state is worth drawing */
 		web_snapshot_free(web.pending);
 		web.pending = snap;
+		web.build = NULL;
 		return;
 	}
 	submit(snap);
+}
+
+void
+web_refresh(struct web_snapshot *(*build)(void *), void *arg)
+{
+	if (web.worker == NULL || web.closing)
+		return;
+	if (web.busy) {
+		/* a snapshot of thousands of targets is megabytes: one is
+		 * being drawn, the next is made when that one is done */
+		web_snapshot_free(web.pending);
+		web.pending = NULL;
+		web.build = build;
+		web.build_arg = arg;
+		return;
+	}
+	web_render(build(arg));
 }
 
 unsigned long
@@ -1523,6 +1548,7 @@ web_close(void)
 	graph_close();
 	web_snapshot_free(web.pending);
 	web.pending = NULL;
+	web.build = NULL;
 	web.busy = 0;
 	web.closing = 0;
 	free(web.asset_dir);

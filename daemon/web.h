@@ -122,6 +122,11 @@ int web_open(struct event_base *, const char *asset_dir);
  * already running, the newest waiting snapshot replaces older ones. */
 void web_render(struct web_snapshot *snap);
 
+/* Render what build(arg) returns: now, or when the render running ends
+ * (the state then, not now).  Until then no snapshot is held: at 10,000
+ * targets each is megabytes (issue 8). */
+void web_refresh(struct web_snapshot *(*build)(void *), void *arg);
+
 /* Renders finished so far (for tests and status). */
 unsigned long web_renders(void);
 

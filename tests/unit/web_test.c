@@ -1446,6 +1446,44 @@ DEF_TEST(coalescing)
 	return 0;
 }
 
+/* web_refresh() while a render runs holds no snapshot: it is built once,
+ * when that render ends, however many refreshes came meanwhile. */
+static int builds;
+
+static struct web_snapshot *
+build_late(void *arg)
+{
+	builds++;
+	return snapshot(LANG_VI, webdir_vi, *(time_t *)arg);
+}
+
+DEF_TEST(refresh_builds_when_the_render_ends)
+{
+	unsigned long before = web_renders();
+	time_t at = t_end + 360;
+	char *json, iso[40];
+
+	builds = 0;
+	web_render(snapshot(LANG_VI, webdir_vi, t_end + 300));
+	web_refresh(build_late, &at);
+	web_refresh(build_late, &at);
+	web_refresh(build_late, &at);
+	EXPECT_EQ_INT(0, builds);
+	EXPECT_EQ_INT(0, wait_renders(before + 2));
+	EXPECT_EQ_INT(1, builds);
+	json = slurp(webdir_vi, "status.json");
+	iso8601(at, iso, sizeof(iso));
+	EXPECT_CONTAINS(json, iso);
+	free(json);
+
+	/* idle: built at once */
+	at = t_end + 420;
+	web_refresh(build_late, &at);
+	EXPECT_EQ_INT(2, builds);
+	EXPECT_EQ_INT(0, wait_renders(before + 3));
+	return 0;
+}
+
 /* English, and the graphs drawn in this process (rrd_graph_v) instead
  * of by the rrdtool child. */
 DEF_TEST(render_en)
@@ -2503,6 +2541,7 @@ main(void)
 	RUN_TEST(second_render_keeps_graphs);
 	RUN_TEST(rrdtool_child_dies);
 	RUN_TEST(coalescing);
+	RUN_TEST(refresh_builds_when_the_render_ends);
 	RUN_TEST(render_en);
 	RUN_TEST(switch_en);
 	RUN_TEST(status_json_direct);
