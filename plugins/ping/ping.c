@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -47,11 +48,15 @@ enum echo_state {
 	ECHO_FAILED,		/* sendto() failed */
 };
 
+/* 16 bytes: at 10,000 targets x 20 echoes the rounds are most of the
+ * plugin's memory (issue 8). */
 struct echo {
 	icmp_handle h;
 	uint8_t state;
-	int64_t deadline;	/* CLOCK_MONOTONIC ns */
-	double rtt;
+	union {
+		int64_t deadline;	/* WAITING: CLOCK_MONOTONIC ns */
+		double rtt;		/* ANSWERED: seconds */
+	} u;
 };
 
 enum round_state {
@@ -70,7 +75,6 @@ struct round {
 	int waiting_only;	/* all sent: its wake is a deadline */
 	uint32_t pace_id;	/* its number in the pacer + 1; 0 = not
 				 * in the pacer's heap */
-	double *rtt;		/* the result, in this block */
 	enum round_state state;
 	int64_t t0;		/* CLOCK_MONOTONIC ns of the first echo */
 	unsigned count;
@@ -79,7 +83,7 @@ struct round {
 	unsigned oldest;	/* no echo before this one is waiting */
 	int send_err;		/* the last sendto() error */
 	int err_logged;
-	char error[160];
+	char *error;		/* why it failed, if it did: rare */
 	struct echo echo[];
 };
 
@@ -432,7 +436,8 @@ round_fail(struct round *r, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	if (r->error == NULL && vasprintf(&r->error, fmt, ap) == -1)
+		r->error = NULL;
 	va_end(ap);
 	r->state = ROUND_DONE;
 	round_complete(r);
@@ -506,7 +511,7 @@ send_one(struct round *r, int64_t now)
 		return;
 	}
 	e->state = ECHO_WAITING;
-	e->deadline = now + t->timeout_ns;
+	e->u.deadline = now + t->timeout_ns;
 	if (t->logged_errno) {
 		host->log(LOG_INFO, "ping: %s: sending to %s works again",
 		    t->id, t->addrstr);
@@ -531,7 +536,7 @@ round_step(struct round *r, int64_t now)
 
 		if (e->state != ECHO_WAITING)
 			continue;
-		if (e->deadline > now)
+		if (e->u.deadline > now)
 			break;
 		e->state = ECHO_LOST;
 		icmp_forget(engine, e->h, r);
@@ -550,7 +555,7 @@ round_step(struct round *r, int64_t now)
 	if (!r->waiting_only)
 		next = r->t0 + (int64_t)r->nsent * t->spacing_ns;
 	else
-		next = r->echo[r->oldest].deadline;
+		next = r->echo[r->oldest].u.deadline;
 	pacer_put(r, next, now);
 }
 
@@ -568,8 +573,9 @@ round_begin(struct round *r)
 			host->log(LOG_WARNING, "ping: %s: %s unavailable: %s",
 			    t->id, fam, why);
 		t->logged_unavail = 1;
-		snprintf(r->error, sizeof(r->error), "%s unavailable: %s",
-		    fam, why);
+		if (r->error == NULL && asprintf(&r->error, "%s unavailable: %s",
+		    fam, why) == -1)
+			r->error = NULL;
 		r->state = ROUND_DONE;
 		round_complete(r);
 		return;
@@ -628,6 +634,7 @@ round_free(struct round *r)
 	pacer_del(r);
 	event_del(r->ev);
 	event_debug_unassign(r->ev);
+	free(r->error);
 	free(r);
 }
 
@@ -637,22 +644,26 @@ round_finish(struct round *r)
 	struct tm_round *tm = r->tm;
 	struct tm_result res;
 	char buf[64];
+	unsigned char *rtt = (unsigned char *)r->echo;
 	unsigned n = 0;
 
+	/* The answered times, in order, over the echoes themselves (no
+	 * longer needed): a double is half an echo, so the n-th lands
+	 * before any echo not yet read. */
+	static_assert(sizeof(struct echo) >= sizeof(double), "echo size");
 	for (unsigned i = 0; i < r->nsent; i++)
-		if (r->echo[i].state == ECHO_ANSWERED)
-			r->rtt[n++] = r->echo[i].rtt;
+		if (r->echo[i].state == ECHO_ANSWERED) {
+			double v = r->echo[i].u.rtt;
+
+			memcpy(rtt + n++ * sizeof(v), &v, sizeof(v));
+		}
 	memset(&res, 0, sizeof(res));
 	res.sent = r->nsent;
 	res.received = n;
-	res.rtt = r->rtt;
-	if (n == 0) {
-		if (r->error[0] == '\0')
-			snprintf(r->error, sizeof(r->error), "%s", r->send_err ?
-			    send_error_text(r->send_err, buf, sizeof(buf)) :
-			    "timeout");
-		res.error = r->error;
-	}
+	res.rtt = (const double *)(void *)rtt;
+	if (n == 0)
+		res.error = r->error ? r->error : r->send_err ?
+		    send_error_text(r->send_err, buf, sizeof(buf)) : "timeout";
 	/* Off every list before the core hears of it: round_done() may
 	 * call back into us (cancel, release). */
 	round_forget(r);
@@ -661,6 +672,7 @@ round_finish(struct round *r)
 	event_del(r->ev);
 	host->round_done(tm, &res);
 	event_debug_unassign(r->ev);
+	free(r->error);
 	free(r);
 }
 
@@ -668,12 +680,10 @@ static struct round *
 round_new(struct target *t, struct tm_round *tm)
 {
 	size_t evsz = event_get_struct_event_size();
-	size_t rtt_off, ev_off, size;
+	size_t ev_off, size;
 	struct round *r;
 
-	rtt_off = offsetof(struct round, echo) + t->count * sizeof(struct echo);
-	rtt_off = (rtt_off + alignof(double) - 1) & ~(alignof(double) - 1);
-	ev_off = rtt_off + t->count * sizeof(double);
+	ev_off = offsetof(struct round, echo) + t->count * sizeof(struct echo);
 	ev_off = (ev_off + alignof(max_align_t) - 1) &
 	    ~(alignof(max_align_t) - 1);
 	size = ev_off + evsz;
@@ -682,13 +692,10 @@ round_new(struct target *t, struct tm_round *tm)
 	r->t = t;
 	r->tm = tm;
 	r->count = t->count;
-	r->rtt = (double *)(void *)((char *)r + rtt_off);
 	r->ev = (struct event *)(void *)((char *)r + ev_off);
 	evtimer_assign(r->ev, host->base, round_timer, r);
-	for (unsigned i = 0; i < r->count; i++) {
+	for (unsigned i = 0; i < r->count; i++)
 		r->echo[i].h = ICMP_HANDLE_NONE;
-		r->echo[i].rtt = NAN;
-	}
 	return r;
 }
 
@@ -705,7 +712,7 @@ on_reply(void *owner, uint32_t tag, double rtt)
 	if (e->state != ECHO_WAITING)
 		return;
 	e->state = ECHO_ANSWERED;
-	e->rtt = rtt;
+	e->u.rtt = rtt;
 	if (++r->nresolved == r->count)
 		round_finish(r);
 }
