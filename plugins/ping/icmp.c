@@ -37,7 +37,9 @@ struct raw_icmp_filter {
 	uint32_t data;
 };
 
-#define NSEQ		65536
+#define NSEQ		65536	/* sequence numbers */
+#define SLOTS_MIN	1024	/* the map's first size; it doubles when
+				 * half its slots are awaited, up to NSEQ */
 #define RECV_BATCH	32
 #define RECV_BUFLEN	256	/* ours are <= 60 + 64 bytes; more is
 				 * truncated and then fails the checks */
@@ -58,6 +60,7 @@ struct slot {
 	int64_t sent_mono;	/* CLOCK_MONOTONIC ns */
 	int64_t timeout_ns;
 	uint32_t tag;
+	uint16_t seq;		/* of its last use */
 	uint8_t state;
 	uint8_t addr[16];	/* the destination (4 bytes for IPv4) */
 };
@@ -69,7 +72,9 @@ struct icmp_sock {
 	enum icmp_kind kind;
 	uint16_t id;
 	uint16_t next_seq;
-	struct slot *slots;
+	unsigned issued;	/* sequence numbers passed, up to NSEQ */
+	struct slot *slots;	/* sequence number & mask -> its echo */
+	unsigned mask;		/* slots - 1, a power of two */
 	unsigned pending;	/* slots PENDING: replies worth a read */
 	struct event *ev;
 	char why[160];		/* why kind == ICMP_NONE */
@@ -279,13 +284,56 @@ icmp_new(icmp_reply_fn *fn)
 	return e;
 }
 
+/*
+ * The sequence map is made at a family's first echo (a district without
+ * IPv6 targets never pays for one) and small: it grows with the echoes
+ * in flight, not with the sequence space (a whole one is 3.7 MB; 10,000
+ * targets x 20 echoes a minute keep some 3,300 in flight, issue 8).
+ */
 static int
 sock_alloc_slots(struct icmp_sock *s)
 {
-	if (s->slots == NULL &&
-	    (s->slots = calloc(NSEQ, sizeof(*s->slots))) == NULL)
+	if (s->slots != NULL)
+		return 0;
+	if ((s->slots = calloc(SLOTS_MIN, sizeof(*s->slots))) == NULL)
 		return -1;
+	s->mask = SLOTS_MIN - 1;
 	random_bytes(&s->next_seq, sizeof(s->next_seq));
+	return 0;
+}
+
+static struct slot *
+slot_of(struct icmp_sock *s, uint16_t seq)
+{
+	return &s->slots[seq & s->mask];
+}
+
+/* Was `seq` ever handed out?  A slot serves many sequence numbers: a
+ * reply to one it no longer holds is late if that one was used, forged
+ * or stale (an earlier process's) if not. */
+static int
+seq_used(const struct icmp_sock *s, uint16_t seq)
+{
+	return (uint16_t)(s->next_seq - 1 - seq) < s->issued;
+}
+
+/* Twice the slots: each used one moves to its sequence number's place
+ * under the new mask, which no other takes (their places under the old
+ * mask were all different). */
+static int
+sock_grow_slots(struct icmp_sock *s)
+{
+	unsigned n = s->mask + 1, mask = 2 * n - 1;
+	struct slot *slots = calloc(2 * n, sizeof(*slots));
+
+	if (slots == NULL)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		if (s->slots[i].state != SLOT_FREE)
+			slots[s->slots[i].seq & mask] = s->slots[i];
+	free(s->slots);
+	s->slots = slots;
+	s->mask = mask;
 	return 0;
 }
 
@@ -498,10 +546,6 @@ sock_open(struct icmp_sock *s, struct event_base *base, int *raw_errno,
 		return err;
 	}
 	sock_options(s);
-	if (sock_alloc_slots(s) == -1) {
-		errno = ENOMEM;
-		goto fail;
-	}
 	s->ev = event_new(base, s->fd, EV_READ | EV_PERSIST, sock_read, s);
 	if (s->ev == NULL || event_add(s->ev, NULL) == -1) {
 		errno = ENOMEM;
@@ -577,17 +621,24 @@ icmp_counters(const struct icmp_engine *e)
 	return &e->c;
 }
 
-/* A free sequence number: the next one, unless it is still awaited
- * (65536 echoes in flight), then the next free one. */
+/* A sequence number whose slot is not awaited: the next one, unless
+ * its slot is, then the next such.  Half the slots awaited: the map
+ * doubles (a failed growth only makes the search longer). */
 static struct slot *
 seq_alloc(struct icmp_sock *s, uint16_t *seq)
 {
-	for (unsigned n = 0; n < NSEQ; n++) {
-		struct slot *sl = &s->slots[s->next_seq];
+	if (2 * s->pending > s->mask && s->mask + 1 < NSEQ)
+		(void)sock_grow_slots(s);
+	for (unsigned n = 0; n <= s->mask; n++) {
+		struct slot *sl = slot_of(s, s->next_seq);
 
 		*seq = s->next_seq++;
-		if (sl->state != SLOT_PENDING)
+		if (s->issued < NSEQ)
+			s->issued++;
+		if (sl->state != SLOT_PENDING) {
+			sl->seq = *seq;
 			return sl;
+		}
 	}
 	return NULL;
 }
@@ -605,7 +656,7 @@ icmp_prepare(struct icmp_engine *e, const struct sockaddr *dst,
 		return EAFNOSUPPORT;
 	if (s->kind == ICMP_NONE)
 		return EAFNOSUPPORT;
-	if ((sl = seq_alloc(s, &seq)) == NULL)
+	if (sock_alloc_slots(s) == -1 || (sl = seq_alloc(s, &seq)) == NULL)
 		return ENOBUFS;
 	a = addr_bytes(dst, s->family);
 	memcpy(sl->addr, a, s->family == AF_INET ? 4 : 16);
@@ -659,7 +710,7 @@ icmp_send(struct icmp_engine *e, const struct sockaddr *dst,
 	else if (sendto(s->fd, pkt, sizeof(pkt), 0, &to.sa, tolen) == -1)
 		rc = errno;
 	if (rc != 0) {
-		struct slot *sl = &s->slots[*h & 0xffff];
+		struct slot *sl = slot_of(s, *h & 0xffff);
 
 		sl->state = SLOT_FREE;
 		sl->owner = NULL;
@@ -683,8 +734,9 @@ icmp_forget(struct icmp_engine *e, icmp_handle h, const void *owner)
 	s = &e->sock[(h >> 16) & 1];
 	if (s->slots == NULL)
 		return;
-	sl = &s->slots[h & 0xffff];
-	if (sl->state == SLOT_PENDING && sl->owner == owner) {
+	sl = slot_of(s, h & 0xffff);
+	if (sl->state == SLOT_PENDING && sl->owner == owner &&
+	    sl->seq == (h & 0xffff)) {
 		sl->state = SLOT_EXPIRED;
 		sl->owner = NULL;
 		s->pending--;
@@ -718,12 +770,13 @@ icmp_input(struct icmp_engine *e, int family, const void *buf, size_t len,
 		e->c.malformed++;
 		return;
 	}
-	sl = &s->slots[echo.seq];
-	if (sl->state == SLOT_FREE) {
+	sl = slot_of(s, echo.seq);
+	if (sl->state == SLOT_FREE ||
+	    (sl->seq != echo.seq && !seq_used(s, echo.seq))) {
 		e->c.foreign++;		/* our cookie, but never sent */
 		return;
 	}
-	if (sl->sent_rt != echo.stamp_ns) {
+	if (sl->seq != echo.seq || sl->sent_rt != echo.stamp_ns) {
 		/* answers an earlier use of this sequence number */
 		e->c.late++;
 		return;

@@ -417,6 +417,58 @@ DEF_TEST(match_v6_dgram)
 	return 0;
 }
 
+/* The sequence map grows with the echoes in flight: an echo awaited
+ * across the growths is still matched, one answered before them is
+ * still a duplicate; a reply to a slot's earlier use is late. */
+DEF_TEST(seq_map_grows)
+{
+	struct icmp_engine *eng = icmp_new(on_reply);
+	const struct icmp_counters *c = icmp_counters(eng);
+	struct sockaddr_in a;
+	struct owner w;
+	uint8_t r1[ICMP_ECHO_LEN], r2[ICMP_ECHO_LEN], r[ICMP_ECHO_LEN];
+	icmp_handle h;
+	int rc = 0;
+
+	memset(&w, 0, sizeof(w));
+	sa4(&a, "198.18.0.1");
+	icmp_pretend(eng, AF_INET, ICMP_DGRAM, ID);
+	pending(eng, (struct sockaddr *)&a, 60, &w, 1, r1);
+	pending(eng, (struct sockaddr *)&a, 60, &w, 2, r2);
+	icmp_input(eng, AF_INET, r2, sizeof(r2), (struct sockaddr *)&a, NULL);
+	EXPECT_EQ_INT(1, w.calls);
+	for (unsigned i = 0; i < 5000 && rc == 0; i++)
+		rc = icmp_prepare(eng, (struct sockaddr *)&a, 60, &w, 100 + i,
+		    &h, r);
+	EXPECT_EQ_INT(0, rc);
+	icmp_input(eng, AF_INET, r1, sizeof(r1), (struct sockaddr *)&a, NULL);
+	EXPECT_EQ_INT(2, w.calls);
+	EXPECT_EQ_INT(1, w.last_tag);
+	icmp_input(eng, AF_INET, r2, sizeof(r2), (struct sockaddr *)&a, NULL);
+	EXPECT_EQ_INT(2, w.calls);
+	EXPECT_EQ_INT(1, c->duplicates);
+	icmp_free(eng);
+
+	/* few in flight: the map stays small and its slots are reused */
+	eng = icmp_new(on_reply);
+	c = icmp_counters(eng);
+	memset(&w, 0, sizeof(w));
+	icmp_pretend(eng, AF_INET, ICMP_DGRAM, ID);
+	h = pending(eng, (struct sockaddr *)&a, 60, &w, 1, r1);
+	icmp_forget(eng, h, &w);
+	for (unsigned i = 0; i < 4096 && rc == 0; i++) {
+		rc = icmp_prepare(eng, (struct sockaddr *)&a, 60, &w, 2, &h, r);
+		icmp_forget(eng, h, &w);
+	}
+	EXPECT_EQ_INT(0, rc);
+	icmp_input(eng, AF_INET, r1, sizeof(r1), (struct sockaddr *)&a, NULL);
+	EXPECT_EQ_INT(0, w.calls);
+	EXPECT_EQ_INT(1, c->late);
+	EXPECT_EQ_INT(0, c->foreign);
+	icmp_free(eng);
+	return 0;
+}
+
 DEF_TEST(seq_exhaustion)
 {
 	struct icmp_engine *eng = icmp_new(on_reply);
@@ -667,6 +719,7 @@ main(void)
 	RUN_TEST(parse_rejects);
 	RUN_TEST(match);
 	RUN_TEST(match_v6_dgram);
+	RUN_TEST(seq_map_grows);
 	RUN_TEST(seq_exhaustion);
 	RUN_TEST(live);
 	END_TEST;
