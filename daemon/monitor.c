@@ -38,8 +38,6 @@
 struct target_rt {
 	int idx;                    /* in M.conf->targets */
 	struct sched_target *sched;
-	double *scratch;            /* sorting space for a round's rtts */
-	size_t nscratch;
 	struct series_table series; /* the probe's values and instances */
 };
 
@@ -55,6 +53,10 @@ static struct {
 	struct event *alive_timer;
 	struct worker *saver;
 	int save_queued;
+	/* sorting space for a round's rtts: one for all targets, the
+	 * results arrive on the loop one at a time */
+	double *scratch;
+	size_t nscratch;
 	time_t started;
 	json_t *saved_alerts;       /* from state.json, until alerts start */
 	time_t saved_at;            /* when state.json was written */
@@ -716,12 +718,12 @@ round_result(void *owner, const struct tm_result *res, time_t started)
 	enum outcome out;
 	time_t now = time(NULL);
 
-	if (res->received > rt->nscratch) {
-		rt->scratch = xreallocarray(rt->scratch, res->received,
+	if (res->received > M.nscratch) {
+		M.scratch = xreallocarray(M.scratch, res->received,
 		    sizeof(double));
-		rt->nscratch = res->received;
+		M.nscratch = res->received;
 	}
-	stats_compute(res, rt->scratch, &rs);
+	stats_compute(res, M.scratch, &rs);
 	out = state_classify(M.conf, rt->idx, &rs, res->error,
 	    res->degraded, why, sizeof(why));
 	log_debug("%s: round: %u/%u answered, median %.2f ms, loss %.1f%%%s%s",
@@ -760,7 +762,6 @@ rt_free(struct target_rt *rt)
 {
 	sched_remove(rt->sched);
 	series_free(&rt->series);
-	free(rt->scratch);
 	free(rt);
 }
 
@@ -922,6 +923,9 @@ monitor_stop(void)
 		rt_free(M.rt[i]);
 	free(M.rt);
 	M.rt = NULL;
+	free(M.scratch);
+	M.scratch = NULL;
+	M.nscratch = 0;
 	meeting_stop();
 
 	ev = json_object();
