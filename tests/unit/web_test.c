@@ -1287,6 +1287,7 @@ DEF_TEST(events_by_month)
 	EXPECT_CONTAINS(html, "Sự kiện tháng 10/2026");
 	EXPECT_CONTAINS(html, "why-october");
 	EXPECT_CONTAINS(html, "href=\"t/wan.html\"");
+	EXPECT_CONTAINS(html, "Bộ định tuyến WAN");	/* found by its id */
 	EXPECT_CONTAINS(html, "gone-target");	/* no page: its id */
 	EXPECT_CONTAINS(html, "<strong aria-current=\"page\">10/2026");
 	EXPECT_CONTAINS(html, "href=\"events-2026-11.html\"");
