@@ -29,7 +29,9 @@ buf_spill(struct buf *b)
 
 	if (k == NULL || n == 0)
 		return;
-	while (n > 0 && k->err == 0) {
+	if (k->put != NULL && k->err == 0 && k->put(k->arg, p, n) == -1)
+		k->err = errno ? errno : EIO;
+	while (k->put == NULL && n > 0 && k->err == 0) {
 		ssize_t w = write(k->fd, p, n);
 
 		if (w == -1) {

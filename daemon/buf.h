@@ -25,6 +25,10 @@ struct buf {
 struct buf_sink {
 	int fd;
 	int err;
+	/* instead of the file, when set: takes the bytes (/metrics into
+	 * the reply's evbuffer); -1 and errno on failure */
+	int (*put)(void *arg, const char *p, size_t n);
+	void *arg;
 };
 
 void buf_init(struct buf *);

@@ -1215,41 +1215,39 @@ metrics_series(struct buf *b, const struct mlabels *l)
 	}
 }
 
-char *
-monitor_metrics(void)
+void
+monitor_metrics(struct buf *b)
 {
 	const struct conf *c = M.conf;
 	struct mlabels l;
-	struct buf b;
 	char state_tail[TS_COUNT][40];
 	size_t state_len[TS_COUNT];
 	int64_t t0 = mono_ns();
 
-	buf_init(&b);
 	mlabels_make(&l, c);
 	for (int st = 0; st < TS_COUNT; st++)
 		state_len[st] = (size_t)snprintf(state_tail[st],
 		    sizeof(state_tail[st]), ",state=\"%s\"} ",
 		    tstate_name(st));
-	buf_printf(&b, "# HELP tramon_target_up 1 if the target answered its "
+	buf_printf(b, "# HELP tramon_target_up 1 if the target answered its "
 	    "last round.\n# TYPE tramon_target_up gauge\n");
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct tstatus *s = &M.st[i];
 
-		mlabel(&b, &l, "tramon_target_up", 16, i);
-		buf_addn(&b, s->last_round && s->last.received > 0 ?
+		mlabel(b, &l, "tramon_target_up", 16, i);
+		buf_addn(b, s->last_round && s->last.received > 0 ?
 		    "} 1\n" : "} 0\n", 4);
 	}
-	buf_printf(&b, "# HELP tramon_target_state 1 for the target's current "
+	buf_printf(b, "# HELP tramon_target_state 1 for the target's current "
 	    "state.\n# TYPE tramon_target_state gauge\n");
 	for (size_t i = 0; i < c->ntargets; i++)
 		for (int st = 0; st < TS_COUNT; st++) {
-			mlabel(&b, &l, "tramon_target_state", 19, i);
-			buf_addn(&b, state_tail[st], state_len[st]);
-			buf_addn(&b, M.st[i].state == (enum tstate)st ?
+			mlabel(b, &l, "tramon_target_state", 19, i);
+			buf_addn(b, state_tail[st], state_len[st]);
+			buf_addn(b, M.st[i].state == (enum tstate)st ?
 			    "1\n" : "0\n", 2);
 		}
-	buf_printf(&b, "# HELP tramon_ping_rtt_seconds Round-trip time of the "
+	buf_printf(b, "# HELP tramon_ping_rtt_seconds Round-trip time of the "
 	    "last round (quantile 0: the minimum, 1: the maximum).\n"
 	    "# TYPE tramon_ping_rtt_seconds summary\n");
 	for (size_t i = 0; i < c->ntargets; i++) {
@@ -1267,13 +1265,13 @@ monitor_metrics(void)
 		    M.st[i].last_round == 0)
 			continue;
 		for (size_t k = 0; k < nitems(qs); k++) {
-			mlabel(&b, &l, "tramon_ping_rtt_seconds", 23, i);
-			buf_add(&b, qs[k].q);
-			bfixed(&b, qs[k].v, 6);
-			buf_addn(&b, "\n", 1);
+			mlabel(b, &l, "tramon_ping_rtt_seconds", 23, i);
+			buf_add(b, qs[k].q);
+			bfixed(b, qs[k].v, 6);
+			buf_addn(b, "\n", 1);
 		}
 	}
-	buf_printf(&b, "# HELP tramon_ping_loss_ratio Share of echoes lost in "
+	buf_printf(b, "# HELP tramon_ping_loss_ratio Share of echoes lost in "
 	    "the last round.\n# TYPE tramon_ping_loss_ratio gauge\n");
 	for (size_t i = 0; i < c->ntargets; i++) {
 		double loss = M.st[i].last.loss_pct;
@@ -1281,39 +1279,37 @@ monitor_metrics(void)
 		if (strcmp(c->targets[i].type, "ping") != 0 ||
 		    M.st[i].last_round == 0 || isnan(loss))
 			continue;
-		mlabel(&b, &l, "tramon_ping_loss_ratio", 22, i);
-		buf_addn(&b, "} ", 2);
-		bfixed(&b, loss / 100, 4);
-		buf_addn(&b, "\n", 1);
+		mlabel(b, &l, "tramon_ping_loss_ratio", 22, i);
+		buf_addn(b, "} ", 2);
+		bfixed(b, loss / 100, 4);
+		buf_addn(b, "\n", 1);
 	}
-	metrics_series(&b, &l);
+	metrics_series(b, &l);
 	buf_free(&l.text);
 	free(l.off);
-	buf_printf(&b, "# HELP tramon_rounds_running Probe rounds in flight.\n"
+	buf_printf(b, "# HELP tramon_rounds_running Probe rounds in flight.\n"
 	    "# TYPE tramon_rounds_running gauge\ntramon_rounds_running %u\n",
 	    sched_running());
-	buf_printf(&b, "# HELP tramon_store_pending RRD writes queued.\n"
+	buf_printf(b, "# HELP tramon_store_pending RRD writes queued.\n"
 	    "# TYPE tramon_store_pending gauge\ntramon_store_pending %u\n",
 	    store_pending());
-	buf_printf(&b, "# HELP tramon_notifications_pending Notifications in "
+	buf_printf(b, "# HELP tramon_notifications_pending Notifications in "
 	    "the outbox, not yet delivered.\n# TYPE "
 	    "tramon_notifications_pending gauge\n"
 	    "tramon_notifications_pending %u\n", alerts_pending());
-	buf_printf(&b, "# HELP tramon_notifications_held 1 while delivery "
+	buf_printf(b, "# HELP tramon_notifications_held 1 while delivery "
 	    "waits for a digest (a storm of notices, or the monitor just "
 	    "reconnected).\n# TYPE tramon_notifications_held gauge\n"
 	    "tramon_notifications_held %d\n", alerts_holding());
-	buf_printf(&b, "# HELP tramon_notifications_failed_total Notifications "
+	buf_printf(b, "# HELP tramon_notifications_failed_total Notifications "
 	    "given up on (outbox/failed/).\n# TYPE "
 	    "tramon_notifications_failed_total counter\n"
 	    "tramon_notifications_failed_total %lu\n", alerts_failed_total());
-	buf_printf(&b, "# HELP tramon_probe_events_total Packets and events "
+	buf_printf(b, "# HELP tramon_probe_events_total Packets and events "
 	    "counted by the probes (dropped replies and the like).\n"
 	    "# TYPE tramon_probe_events_total counter\n");
 	for (const struct probe *p = probe_list(); p; p = p->next)
 		if (p->initialised && p->ops->counters)
-			p->ops->counters(emit_counter, &b);
-	log_debug("metrics: %zu bytes in %.1f ms", b.len,
-	    (double)(mono_ns() - t0) / 1e6);
-	return b.p;
+			p->ops->counters(emit_counter, b);
+	log_debug("metrics: made in %.1f ms", (double)(mono_ns() - t0) / 1e6);
 }

@@ -29,7 +29,9 @@ const struct conf *monitor_conf(void);
 /* For `tramonctl status`: {"generated", "targets": [...]}. */
 json_t *monitor_status(void);
 
-/* The Prometheus text exposition for /metrics (malloc'd). */
-char *monitor_metrics(void);
+/* The Prometheus text exposition for /metrics, into `b` (at 10,000
+ * targets some 10 MB: give it a sink). */
+struct buf;
+void monitor_metrics(struct buf *b);
 
 #endif /* TRAMON_MONITOR_H */

@@ -196,7 +196,7 @@ file_replace_made(const char *path, void (*make)(struct buf *, void *),
     void *arg, int durable)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	struct buf_sink sink = { -1, 0 };
+	struct buf_sink sink = { .fd = -1 };
 	struct buf b;
 
 	sink.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
