@@ -647,6 +647,13 @@ round_finish(struct round *r)
 	unsigned char *rtt = (unsigned char *)r->echo;
 	unsigned n = 0;
 
+	/* Off every list before the core hears of it: round_done() may
+	 * call back into us (cancel, release).  round_forget() reads the
+	 * echoes: before they are written over below. */
+	round_forget(r);
+	round_unlink(r);
+	pacer_del(r);
+	event_del(r->ev);
 	/* The answered times, in order, over the echoes themselves (no
 	 * longer needed): a double is half an echo, so the n-th lands
 	 * before any echo not yet read. */
@@ -664,12 +671,6 @@ round_finish(struct round *r)
 	if (n == 0)
 		res.error = r->error ? r->error : r->send_err ?
 		    send_error_text(r->send_err, buf, sizeof(buf)) : "timeout";
-	/* Off every list before the core hears of it: round_done() may
-	 * call back into us (cancel, release). */
-	round_forget(r);
-	round_unlink(r);
-	pacer_del(r);
-	event_del(r->ev);
 	host->round_done(tm, &res);
 	event_debug_unassign(r->ev);
 	free(r->error);
