@@ -207,7 +207,7 @@ flush_rrd(const char *daemon, const char *rrd)
  * If `jitter` is given, set it when the "jitter" data source has a value
  * in that time: only targets with several answers a round measure it.
  */
-static void
+static int
 up_seconds(const char *rrd, time_t start, time_t end, double *up_s,
     double *known_s, int *jitter)
 {
@@ -221,7 +221,7 @@ up_seconds(const char *rrd, time_t start, time_t end, double *up_s,
 	    &data) != 0) {
 		log_debug("web: fetch %s: %s", rrd, rrd_get_error());
 		rrd_clear_error();
-		return;
+		return -1;
 	}
 	for (unsigned long i = 0; i < nds; i++) {
 		if (strcmp(names[i], "up") == 0)
@@ -244,6 +244,7 @@ up_seconds(const char *rrd, time_t start, time_t end, double *up_s,
 		rrd_freemem(names[i]);
 	rrd_freemem(names);
 	rrd_freemem(data);
+	return 0;
 }
 
 /*
@@ -258,11 +259,15 @@ uptime_pct(const char *rrd, time_t end, long seconds, int *jitter)
 {
 	double up_s = 0, known_s = 0;
 	long fine = seconds < FINE_SPAN ? seconds : FINE_SPAN;
+	int jit = 0, failed;
 
-	up_seconds(rrd, end - fine, end, &up_s, &known_s, jitter);
+	failed = up_seconds(rrd, end - fine, end, &up_s, &known_s, &jit);
 	if (seconds > fine)
-		up_seconds(rrd, end - seconds, end - fine, &up_s, &known_s,
-		    jitter);
+		failed |= up_seconds(rrd, end - seconds, end - fine, &up_s,
+		    &known_s, &jit);
+	/* a failed read says nothing: its graphs are not removed */
+	if (jitter)
+		*jitter = jit ? 1 : failed ? -1 : 0;
 	if (known_s == 0)
 		return NAN;
 	return 100.0 * up_s / known_s;
@@ -290,6 +295,7 @@ gather(const struct web_snapshot *s)
 		    sizeof(*info[i].port));
 		info[i].uptime_24h = info[i].uptime_7d = NAN;
 		info[i].uptime_30d = NAN;
+		info[i].jitter = -1;
 		/* no file, nothing to read (and rrdcached would answer
 		 * "No such file" to the flush); nothing read when stopping,
 		 * as no page will show it */
@@ -741,7 +747,10 @@ target_due(const struct web_snapshot *s, size_t i, const char *gdir,
 			if (k == PG_SPARK && r != GR_3H)
 				continue;
 			path = target_graph_path(gdir, t, k, r);
-			if (k == GK_JITTER && !info->jitter) {
+			/* a target that measures no jitter (one answer a
+			 * round) has none to show; not known (a failed
+			 * read, a render stopped before it read): left */
+			if (k == GK_JITTER && info->jitter == 0) {
 				if (unlink(path) == -1 && errno != ENOENT)
 					unlink_failed("%s", path);
 				free(path);

@@ -42,7 +42,9 @@ struct web_pinfo {
 struct web_info {
 	double uptime_24h, uptime_7d, uptime_30d; /* percent; NAN = no data */
 	int jitter;                         /* jitter measured in 30 days:
-	                                     * it gets jitter graphs */
+	                                     * it gets jitter graphs; -1 =
+	                                     * not read (a failed fetch, a
+	                                     * stopped render) */
 	time_t graph[GK_COUNT][GR_COUNT];   /* PNG mtime; 0 = no graph */
 	time_t spark;                       /* likewise for the sparkline */
 	struct web_pinfo *port;             /* one per instance (inst[]) */
