@@ -196,9 +196,16 @@ flush_rrd(const char *daemon, const char *rrd)
 		log_info("web: rrdcached %s: flushing again", daemon);
 }
 
-/* The finest archive of every RRD keeps one step for this long
- * (daemon/store.h); longer windows read coarser archives for the rest. */
-#define FINE_SPAN (2L * 86400)
+/*
+ * The finest archive of every RRD keeps one step for two days
+ * (daemon/store.c); longer windows read coarser archives for the rest.
+ * The fine read stops an hour short of that: rounds go on being stored
+ * while a render reads, so the archive may end after the snapshot's
+ * time, and rrd_fetch() answers a span it no longer covers entirely from
+ * a coarser archive, empty while the target is young (no jitter seen,
+ * its graphs removed).
+ */
+#define FINE_SPAN (2L * 86400 - 3600)
 
 /*
  * Add the seconds the target was up, and the seconds with data, between

@@ -1580,6 +1580,57 @@ DEF_TEST(render_empty)
 	return 0;
 }
 
+/*
+ * A target monitored for two minutes whose last round was stored after
+ * the snapshot was taken (the store does not wait for the renderer): the
+ * one-step archive then ends after the snapshot, and a read of its whole
+ * span would be answered from the five-minute archive, empty so young.
+ * Its jitter must still be seen, its jitter graphs drawn and kept.
+ */
+DEF_TEST(young_target_stored_after_the_snapshot)
+{
+	static const struct tdef young = { "young", "Xã Trà Vân", "Điểm cầu",
+	    "ping", "198.18.2.49", TS_UP, 120, .0301, 0, .0012, 20, NULL,
+	    NULL, 0, 1 };
+	unsigned long before = web_renders();
+	char *dir = path_in(tmpdir, "www-young"), *rrd = rrd_path("young");
+	struct web_snapshot *s = empty_snapshot(LANG_VI, dir, t_end - 60);
+	char *html;
+
+	create_rrd(rrd, 0, t_end - 120);
+	for (int k = 1; k >= 0; k--) {
+		struct sample x;
+		char *line;
+		const char *argv[1];
+
+		fill(&x, .030 + .001 * k, 0);
+		line = sample_line(t_end - 60 * k, &x, 0);
+		argv[0] = line;
+		EXPECT_EQ_INT(0, rrd_update_r(rrd, NULL, 1, argv));
+		free(line);
+	}
+	s->ntargets = 1;
+	s->targets = xcalloc(1, sizeof(*s->targets));
+	fill_target(&s->targets[0], &young, s->generated);
+	web_render(s);
+	EXPECT_EQ_INT(0, wait_renders(before + 1));
+	for (int r = 0; r < GR_COUNT; r++) {
+		char f[160], *rel;
+
+		graph_file("young", GK_JITTER, r, f, sizeof(f));
+		rel = xasprintf("g/%s", f);
+		check_png(dir, rel, 680, 240);
+		free(rel);
+	}
+	html = slurp(dir, "t/young.html");
+	EXPECT_CONTAINS(html, "src=\"../g/young-jitter-3h.png?v=");
+	EXPECT_CONTAINS(html, "src=\"../g/young-jitter-30d.png?v=");
+	free(html);
+	free(rrd);
+	free(dir);
+	return 0;
+}
+
 /* Without the rrdtool program the graphs are still drawn (in-process). */
 DEF_TEST(rrdtool_missing)
 {
@@ -2547,6 +2598,7 @@ main(void)
 	RUN_TEST(switch_en);
 	RUN_TEST(status_json_direct);
 	RUN_TEST(render_empty);
+	RUN_TEST(young_target_stored_after_the_snapshot);
 	RUN_TEST(rrdtool_missing);
 	RUN_TEST(rrdcached);
 	RUN_TEST(port_pruning);
