@@ -12,13 +12,19 @@
 #    same DEF PRINTs a value), status.json has uptime figures (FETCH),
 #    and tramonctl's report runs;
 #  - a changed interval rebuilds a file in place, its history kept;
+#  - a switch (snmpsimd serving the Cisco recording, two ports with
+#    traffic at rates the test chose, tests/snmp/mkrec.py): its ports'
+#    files are made under BASE/hg/poller-a/sw/, their rates read back
+#    through rrdcached are the chosen ones, its port pages have graphs;
 #  - after tramond's SIGTERM, rrdcached is killed without writing
 #    anything itself (-w 3600, SIGKILL): the last rounds are on disk, so
 #    tramond's FLUSHes at the stop left nothing unwritten in it.
 #
 . "$top_srcdir/tests/lib.sh"
 need_root
-need_cmd rrdcached rrdtool
+need_cmd rrdcached rrdtool snmpsimd
+[ -f "$top_builddir/plugins/.libs/snmp.so" ] ||
+    skip "no snmp plugin in this build ($top_builddir/plugins/.libs/snmp.so)"
 
 BASE=$TEST_TMP/rrdcached-base
 JOURNAL_DIR=$TEST_TMP/rrdcached-journal
@@ -39,7 +45,21 @@ stop_rrdcached() {
 	wait "$RRDC_PID" 2>/dev/null
 	RRDC_PID=
 }
-trap 'rc=$?; stop_rrdcached; (exit $rc); lib_cleanup' EXIT
+# the switch's agent: octets per second in and out of two of its ports
+SIMD=$top_srcdir/tests/snmp/simd.sh
+SIM=$TEST_TMP/sim
+SNMP_PORT=$(free_udp_port)
+RATES=(Fa3/0/3:1000000:250000 Fa3/0/7:50000:400000)
+mkdir -p "$SIM"
+chmod 755 "$SIM"
+"$PYTHON" "$top_srcdir/tests/snmp/mkrec.py" \
+    "$top_srcdir/tests/data/cisco_16_switch.snmprec.gz" "$SIM/sw.snmprec" \
+    --t0 "$(date +%s)" $(printf -- '--rate %s ' "${RATES[@]}") \
+    >"$TEST_TMP/sw.rates" || hard_error "mkrec.py failed"
+stop_agent() { "$SIMD" stop "$SIM" "$SNMP_PORT" >/dev/null 2>&1 || true; }
+trap 'rc=$?; stop_agent; stop_rrdcached; (exit $rc); lib_cleanup' EXIT
+"$SIMD" start "$SIM" "$SNMP_PORT" >"$TEST_TMP/simd.log" 2>&1 ||
+    hard_error "snmpsimd did not start: $(cat "$TEST_TMP/simd.log")"
 listens() { rrdtool info --daemon "$ADDR" nothing.rrd 2>&1 |
     grep -q "No such file"; }
 check "rrdcached listens on $ADDR" wait_for 20 listens
@@ -63,7 +83,10 @@ daemon = {
 defaults = { type = "ping"; interval = 2; count = 2; timeout = 0.5; };
 targets = (
   { id = "r1"; host = "127.0.0.31"; interval = $1; },
-  { id = "r2"; host = "127.0.0.32"; }
+  { id = "r2"; host = "127.0.0.32"; },
+  { id = "sw"; type = "snmp"; host = "127.0.0.1"; interval = 5;
+    timeout = 2.0; snmp = { version = "2c"; community = "sw";
+    port = $SNMP_PORT; interfaces = [ "Fa3/0/3", "Fa3/0/7" ]; }; }
 );
 EOF
 }
@@ -107,6 +130,36 @@ uptime() { json_test "$WWW/status.json" \
 check "status.json has r1's uptime (read through rrdcached)" \
     wait_for 30 uptime
 
+# the switch's ports: a file each under rrdcached's base, the rates read
+# back through it (octets per second as rates, stored every 5 s) within
+# 10 % of the agent's, and the port pages' graphs
+ports() { test -s "$BASE/$DIR/sw/Fa3_0_3.rrd" &&
+    test -s "$BASE/$DIR/sw/Fa3_0_7.rrd"; }
+check "the switch's port files are made in $DIR/sw" wait_for 60 ports
+# port_rate PORT DS WANT: a row of the last minute within 10 % of WANT
+port_rate() {
+	rrdtool fetch --daemon "$ADDR" "$DIR/sw/$1.rrd" AVERAGE -s -60 |
+	    awk -v ds="$2" -v want="$3" '
+	    NR == 1 { for (i = 1; i <= NF; i++) if ($i == ds) col = i + 1 }
+	    NF > 2 && col && $col != "-nan" && $col != "nan" {
+		d = $col / want - 1; if (d < 0) d = -d; if (d < 0.1) n++ }
+	    END { exit n >= 1 ? 0 : 1 }'
+}
+for r in "${RATES[@]}"; do
+	IFS=: read -r p in out <<<"$r"
+	f=${p//\//_}
+	check "$p: in_octets through rrdcached is $in/s" \
+	    wait_for 40 port_rate "$f" in_octets "$in"
+	check "$p: out_octets through rrdcached is $out/s" \
+	    wait_for 10 port_rate "$f" out_octets "$out"
+done
+port_graphs() { grep -q 'src="../../g/sw/Fa3_0_3-traffic-1d.png' \
+    "$WWW/t/sw/Fa3_0_3.html" 2>/dev/null &&
+    test -s "$WWW/g/sw/Fa3_0_3-traffic-1d.png" &&
+    test -s "$WWW/g/sw/Fa3_0_7-traffic-30d.png"; }
+check "the switch's port pages show their traffic graphs" \
+    wait_for 60 port_graphs
+
 # the month's report, offline by tramonctl, from the same files (its
 # latency and loss come from the 1-hour archive, empty in a test this
 # short: that FETCH is the one status.json's uptime used above)
@@ -136,8 +189,8 @@ stop_at=$(date +%s)
 tramond_stop
 check "tramond stops cleanly" [ $? = 0 ]
 stop_rrdcached
-recent() {
-	rrdtool fetch "$BASE/$DIR/$1.rrd" AVERAGE -s "$((stop_at - 12))" \
+recent() {	# recent FILE [SECONDS]
+	rrdtool fetch "$BASE/$DIR/$1.rrd" AVERAGE -s "$((stop_at - ${2:-12}))" \
 	    -e "$stop_at" |
 	    awk 'NF > 1 && $2 != "-nan" && $2 != "nan" { n++ } END { print n + 0 }'
 }
@@ -146,6 +199,9 @@ for t in r1 r2; do
 	check "$t: the last rounds are on disk after the stop ($n rows)" \
 	    [ "$n" -ge 2 ]
 done
+n=$(recent sw/Fa3_0_3 25)
+check "sw/Fa3_0_3: its last rounds are on disk after the stop ($n rows)" \
+    [ "$n" -ge 2 ]
 check "nothing under state_dir/rrd at the end" \
     test -z "$(find "$STATE/rrd" -type f 2>/dev/null)"
 check "no store, graph or rrdcached errors in tramond's log" sh -c \
