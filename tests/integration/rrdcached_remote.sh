@@ -50,11 +50,15 @@ SIMD=$top_srcdir/tests/snmp/simd.sh
 SIM=$TEST_TMP/sim
 SNMP_PORT=$(free_udp_port)
 RATES=(Fa3/0/3:1000000:250000 Fa3/0/7:50000:400000)
+RATE_OPTS=()
+for r in "${RATES[@]}"; do
+	RATE_OPTS+=(--rate "$r")
+done
 mkdir -p "$SIM"
 chmod 755 "$SIM"
 "$PYTHON" "$top_srcdir/tests/snmp/mkrec.py" \
     "$top_srcdir/tests/data/cisco_16_switch.snmprec.gz" "$SIM/sw.snmprec" \
-    --t0 "$(date +%s)" $(printf -- '--rate %s ' "${RATES[@]}") \
+    --t0 "$(date +%s)" "${RATE_OPTS[@]}" \
     >"$TEST_TMP/sw.rates" || hard_error "mkrec.py failed"
 stop_agent() { "$SIMD" stop "$SIM" "$SNMP_PORT" >/dev/null 2>&1 || true; }
 trap 'rc=$?; stop_agent; stop_rrdcached; (exit $rc); lib_cleanup' EXIT
